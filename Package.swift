@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "jobs-api",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "jobs-fcgi", targets: ["jobs-fcgi"]),
+        .executable(name: "jobsctl", targets: ["jobsctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries from Debian, reached through system-library targets.
+        .systemLibrary(
+            name: "CFastCGI",
+            pkgConfig: "fcgi",
+            providers: [.apt(["libfcgi-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite3",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // The domain: jobs, the store protocol, routing, authentication, handlers. No C imports.
+        .target(
+            name: "JobsCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Owns every call into libfcgi.
+        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        // Owns every call into SQLite; the file-backed JobStore.
+        .target(name: "SQLiteStore", dependencies: ["CSQLite3", "JobsCore"]),
+
+        .executableTarget(
+            name: "jobs-fcgi",
+            dependencies: [
+                "JobsCore", "FastCGI", "SQLiteStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "jobsctl",
+            dependencies: [
+                "JobsCore", "SQLiteStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Test support: starts the real stack (nginx, spawn-fcgi, the built binaries) and speaks HTTP to it.
+        .target(name: "JobsTesting", dependencies: ["JobsCore"]),
+
+        .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "JobsCore", "JobsTesting"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JobsTesting", "JobsCore"]),
+        .testTarget(name: "CLITests", dependencies: ["JobsTesting", "JobsCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,213 @@
+import Foundation
+
+/// The Jobs API: turns an ``APIRequest`` into an ``APIResponse`` using one store connection.
+///
+/// Checks run in the contract's order: authentication (401), route and method (404, 405), project (404), then
+/// parameters (400), then the job itself. Every failure is an ``APIError`` rendered as `{"error": …}`.
+public struct JobsAPI: Sendable {
+    /// When new deletion jobs become due.
+    public var scheduleDelay: ScheduleDelay
+    /// Milliseconds since the Unix epoch; injectable for tests.
+    public var clock: @Sendable () -> Int64
+
+    public init(scheduleDelay: ScheduleDelay = .nextMidnight, clock: @escaping @Sendable () -> Int64 = JobsAPI.now) {
+        self.scheduleDelay = scheduleDelay
+        self.clock = clock
+    }
+
+    /// The wall clock in milliseconds since the Unix epoch.
+    @Sendable public static func now() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    /// What answering one request produced: the response, who asked (for the log) and, for a 5xx, the detail
+    /// that the log needs and the client must not see.
+    public struct Outcome: Sendable {
+        public var response: APIResponse
+        public var principal: Principal?
+        public var diagnostic: String?
+    }
+
+    /// Answers one request. Never throws: every failure becomes an error response.
+    public func respond(to request: APIRequest, store: any JobStore) -> Outcome {
+        var principal: Principal?
+        do {
+            principal = try authenticate(request, store: store)
+            let response = try route(request, principal: principal!, store: store)
+            return Outcome(response: response, principal: principal, diagnostic: nil)
+        } catch let error as APIError {
+            return Outcome(response: error.response, principal: principal, diagnostic: nil)
+        } catch let error as StoreError {
+            let apiError = error.kind == .unavailable ? APIError.storeUnavailable : .internalError
+            return Outcome(response: apiError.response, principal: principal, diagnostic: "store: \(error.message)")
+        } catch {
+            return Outcome(response: APIError.internalError.response, principal: principal, diagnostic: "\(error)")
+        }
+    }
+
+    // MARK: Authentication
+
+    static let realm = "jobs-api"
+
+    func authenticate(_ request: APIRequest, store: any JobStore) throws -> Principal {
+        switch BearerCredentials(header: request.authorization) {
+        case .missing:
+            throw APIError(
+                status: 401, message: "Missing Authorization header; expected 'Authorization: Bearer <API key>'",
+                headers: [("WWW-Authenticate", "Bearer realm=\"\(Self.realm)\"")])
+        case .malformed:
+            throw APIError(
+                status: 401, message: "Malformed Authorization header; expected 'Authorization: Bearer <API key>'",
+                headers: [("WWW-Authenticate", "Bearer realm=\"\(Self.realm)\"")])
+        case .token(let token):
+            let invalid = APIError(
+                status: 401, message: "Invalid or revoked API key",
+                headers: [("WWW-Authenticate", "Bearer realm=\"\(Self.realm)\", error=\"invalid_token\"")])
+            guard BearerCredentials.isWellFormed(token) else { throw invalid }
+            guard let principal = try store.principal(forKeyHash: APIKeyHash(of: token)) else { throw invalid }
+            return principal
+        }
+    }
+
+    // MARK: Routing
+
+    /// The routes of the API, matched on raw (still encoded) path segments.
+    enum Route {
+        case jobs(projectKey: Substring)
+        case job(projectKey: Substring, jobID: Substring)
+        case user(projectKey: Substring, userID: Substring)
+
+        var allowedMethods: [String] {
+            switch self {
+            case .jobs: return ["GET", "HEAD"]
+            case .job: return ["GET", "HEAD", "DELETE"]
+            case .user: return ["DELETE"]
+            }
+        }
+
+        init?(path: String) {
+            let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard segments.count >= 4, segments[0].isEmpty, segments[1] == "public" else { return nil }
+            switch (segments.count, segments[3]) {
+            case (4, "jobs"): self = .jobs(projectKey: segments[2])
+            case (5, "jobs"): self = .job(projectKey: segments[2], jobID: segments[4])
+            case (5, "users"): self = .user(projectKey: segments[2], userID: segments[4])
+            default: return nil
+            }
+        }
+
+        var projectKey: Substring {
+            switch self {
+            case .jobs(let key), .job(let key, _), .user(let key, _): return key
+            }
+        }
+    }
+
+    func route(_ request: APIRequest, principal: Principal, store: any JobStore) throws -> APIResponse {
+        guard let route = Route(path: request.path) else { throw APIError.routeNotFound }
+        let method = request.method == "HEAD" ? "GET" : request.method
+        guard route.allowedMethods.contains(request.method) else {
+            throw APIError.methodNotAllowed(allowed: route.allowedMethods)
+        }
+        let project = try resolveProject(route.projectKey, principal: principal, store: store)
+
+        switch (route, method) {
+        case (.jobs, _):
+            return try listJobs(project: project, query: QueryParameters(request.query), store: store)
+        case (.job(_, let rawID), "GET"):
+            let jobID = try Self.jobID(rawID)
+            guard let job = try store.job(id: jobID, projectID: project.id) else { throw APIError.jobNotFound }
+            return .success { job.write(to: &$0) }
+        case (.job(_, let rawID), _):
+            return try cancelJob(id: Self.jobID(rawID), project: project, store: store)
+        case (.user(_, let rawUserID), _):
+            return try requestUserDeletion(userID: Self.userID(rawUserID), project: project, store: store)
+        }
+    }
+
+    func resolveProject(_ rawKey: Substring, principal: Principal, store: any JobStore) throws -> Project {
+        guard let decoded = try? PercentDecoding.decode(rawKey.utf8), let key = ProjectKey(decoded),
+            let project = try store.project(key: key, organizationID: principal.organizationID)
+        else { throw APIError.projectNotFound }
+        return project
+    }
+
+    // MARK: Parameters
+
+    /// A `jobId` path segment: a ``DecimalInteger`` after percent-decoding, or 400.
+    static func jobID(_ raw: Substring) throws -> Int64 {
+        let decoded = raw.utf8.contains(UInt8(ascii: "%")) ? try? PercentDecoding.decode(raw.utf8) : String(raw)
+        guard let decoded, let id = DecimalInteger.parse(decoded) else { throw APIError.invalidJobID }
+        return id
+    }
+
+    /// Longest user id accepted, in Unicode scalar values.
+    public static let maximumUserIDLength = 256
+
+    /// A `userId` path segment: percent-decoded UTF-8 without NUL, 1–256 Unicode scalars, or 400.
+    static func userID(_ raw: Substring) throws -> String {
+        let decoded: String
+        do {
+            decoded = try PercentDecoding.decode(raw.utf8)
+        } catch .malformedEscape {
+            throw APIError(status: 400, message: "Invalid userId: malformed percent-encoding")
+        } catch .invalidUTF8 {
+            throw APIError(status: 400, message: "Invalid userId: not valid UTF-8")
+        } catch .nulCharacter {
+            throw APIError(status: 400, message: "Invalid userId: contains a NUL character")
+        }
+        let length = decoded.unicodeScalars.count
+        guard length >= 1 else { throw APIError(status: 400, message: "Invalid userId: empty") }
+        guard length <= maximumUserIDLength else {
+            throw APIError(status: 400, message: "Invalid userId: longer than \(maximumUserIDLength) characters")
+        }
+        return decoded
+    }
+
+    /// Page size when `limit` is absent or outside 1–200.
+    public static let defaultLimit = 50
+    public static let maximumLimit = 200
+
+    // MARK: Handlers
+
+    func listJobs(project: Project, query: QueryParameters, store: any JobStore) throws -> APIResponse {
+        let limit = query.integer("limit").flatMap { (1...Int64(Self.maximumLimit)).contains($0) ? Int($0) : nil }
+            ?? Self.defaultLimit
+        let page = query.integer("page").flatMap { $0 >= 1 ? $0 : nil } ?? 1
+        // (page - 1) * limit can exceed Int64 for a huge page: such a page is past any end.
+        let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: Int64(limit))
+        let jobs = overflow ? [] : try store.jobs(projectID: project.id, limit: limit, offset: offset)
+        return .success { writer in
+            writer.raw("[")
+            for (index, job) in jobs.enumerated() {
+                if index > 0 { writer.raw(",") }
+                job.write(to: &writer)
+            }
+            writer.raw("]")
+        }
+    }
+
+    func cancelJob(id: Int64, project: Project, store: any JobStore) throws -> APIResponse {
+        switch try store.cancelJob(id: id, projectID: project.id, at: clock()) {
+        case .cancelled(let job):
+            return .success { job.write(to: &$0) }
+        case .notCancellable(let job):
+            throw APIError(status: 400, message: "Job \(job.id) is \(job.status.rawValue) and cannot be cancelled")
+        case .notFound:
+            throw APIError.jobNotFound
+        }
+    }
+
+    func requestUserDeletion(userID: String, project: Project, store: any JobStore) throws -> APIResponse {
+        let now = clock()
+        let job = NewJob.deleteUserData(userID: userID, createdAt: now, startAt: scheduleDelay.startAt(createdAt: now))
+        switch try store.createJob(job, projectID: project.id) {
+        case .created(let job):
+            return .success { job.write(to: &$0) }
+        case .conflict(let existing):
+            throw APIError(
+                status: 409,
+                message: "A deletion job for this user is already scheduled or running (jobId \(existing))")
+        }
+    }
+}

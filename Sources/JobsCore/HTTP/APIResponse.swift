@@ -1,0 +1,27 @@
+/// A response ready to be written: status, headers (including `Content-Type`) and body bytes.
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of the header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first { $0.name.lowercased() == lowered }?.value
+    }
+
+    /// A `200` with `{"data": …}`, the body written by `writeData`.
+    static func success(_ writeData: (inout JSONWriter) -> Void) -> APIResponse {
+        var writer = JSONWriter()
+        writer.raw("{\"data\":")
+        writeData(&writer)
+        writer.raw("}")
+        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: writer.bytes)
+    }
+}

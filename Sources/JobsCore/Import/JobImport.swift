@@ -1,0 +1,114 @@
+import Foundation
+
+/// Reads the JSON Lines that `jobsctl job import` takes: one job per line, in the API's shape.
+///
+/// `referenceId` and `status` are required. `description`, `action`, `createdAt`, `updatedAt`, `startAt` and
+/// `errors` take their defaults when missing; `jobId` and `projectId` are accepted and ignored (the store
+/// assigns the id, the command names the project), so the API's own output can be imported as it is. Any other
+/// key is refused, so that a typo does not silently drop a field.
+public enum JobImport {
+    /// A line that cannot be imported, with the reason.
+    public struct LineError: Error, CustomStringConvertible, Equatable, Sendable {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    static let knownKeys: Set<String> = [
+        "jobId", "description", "status", "projectId", "action", "referenceId", "createdAt", "updatedAt",
+        "startAt", "errors",
+    ]
+
+    /// Reads one line. `now` is the default `createdAt`; `startAt` defaults to the next midnight UTC after
+    /// `createdAt`, as for a job created by the API.
+    public static func parse(line text: String, number: Int, now: Int64) throws(LineError) -> NewJob {
+        func fail(_ reason: String) -> LineError { LineError(line: number, reason: reason) }
+
+        guard let data = text.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data, options: []),
+            let fields = object as? [String: Any]
+        else { throw fail("not a JSON object") }
+
+        if let unknown = fields.keys.sorted().first(where: { !knownKeys.contains($0) }) {
+            throw fail("unknown field \"\(unknown)\"")
+        }
+
+        func string(_ key: String, required: Bool) throws(LineError) -> String?? {
+            guard let value = fields[key] else {
+                if required { throw fail("\"\(key)\" is required") }
+                return .none
+            }
+            if value is NSNull { return .some(nil) }
+            guard let text = value as? String else { throw fail("\"\(key)\" must be a string") }
+            return .some(text)
+        }
+
+        func integer(_ key: String) throws(LineError) -> Int64?? {
+            guard let value = fields[key] else { return .none }
+            if value is NSNull { return .some(nil) }
+            // JSONSerialization gives NSNumber for numbers and booleans alike: accept integral numbers only.
+            guard let number = value as? NSNumber, isNumberNotBoolean(number),
+                let exact = Int64(exactly: number.doubleValue), number.stringValue == String(exact)
+            else { throw fail("\"\(key)\" must be an integer (milliseconds since the epoch)") }
+            return .some(exact)
+        }
+
+        guard case .some(.some(let referenceID)) = try string("referenceId", required: true) else {
+            throw fail("\"referenceId\" must be a string")
+        }
+        let length = referenceID.unicodeScalars.count
+        guard length >= 1, length <= JobsAPI.maximumUserIDLength, !referenceID.utf8.contains(0) else {
+            throw fail("\"referenceId\" must be 1–\(JobsAPI.maximumUserIDLength) characters without NUL")
+        }
+        guard case .some(.some(let statusText)) = try string("status", required: true),
+            let status = JobStatus(rawValue: statusText)
+        else {
+            throw fail("\"status\" must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+
+        let action: JobAction
+        switch try string("action", required: false) {
+        case .none: action = .deleteUserData
+        case .some(.none): throw fail("\"action\" must be a string")
+        case .some(.some(let name)):
+            guard !name.isEmpty else { throw fail("\"action\" must not be empty") }
+            action = JobAction(rawValue: name)
+        }
+        let description: String
+        switch try string("description", required: false) {
+        case .none, .some(.none): description = action.description(referenceID: referenceID)
+        case .some(.some(let text)): description = text
+        }
+        let errors: String?
+        switch try string("errors", required: false) {
+        case .none: errors = nil
+        case .some(let value): errors = value
+        }
+
+        let createdAt: Int64
+        switch try integer("createdAt") {
+        case .none: createdAt = now
+        case .some(.none): throw fail("\"createdAt\" must be an integer")
+        case .some(.some(let value)): createdAt = value
+        }
+        let updatedAt: Int64?
+        switch try integer("updatedAt") {
+        case .none: updatedAt = nil
+        case .some(let value): updatedAt = value
+        }
+        let startAt: Int64
+        switch try integer("startAt") {
+        case .none, .some(.none): startAt = ScheduleDelay.nextMidnight.startAt(createdAt: createdAt)
+        case .some(.some(let value)): startAt = value
+        }
+
+        return NewJob(
+            description: description, status: status, action: action, referenceID: referenceID,
+            createdAt: createdAt, updatedAt: updatedAt, startAt: startAt, errors: errors)
+    }
+}
+
+/// Booleans arrive as NSNumber too; `true` must not pass for 1.
+private func isNumberNotBoolean(_ number: NSNumber) -> Bool {
+    String(cString: number.objCType) != "c"
+}

@@ -1,0 +1,84 @@
+/// One connection to a job store: what the API needs to answer requests.
+///
+/// A connection belongs to one thread at a time; each FastCGI thread and each CLI command opens its own through a
+/// ``JobStoreConnector``. Every method is atomic on its own: implementations never read and then write in two
+/// steps where another connection could slip in between.
+public protocol JobStore: AnyObject {
+    /// The organization and key that the API key with this hash stands for, if the key exists and is not revoked.
+    func principal(forKeyHash hash: APIKeyHash) throws -> Principal?
+
+    /// The project with this key, if it belongs to `organizationID`.
+    func project(key: ProjectKey, organizationID: Int64) throws -> Project?
+
+    /// Up to `limit` jobs of the project in ascending id order, skipping the first `offset`.
+    func jobs(projectID: Int64, limit: Int, offset: Int64) throws -> [Job]
+
+    /// The job with this id, if it belongs to the project.
+    func job(id: Int64, projectID: Int64) throws -> Job?
+
+    /// Cancels the job if it is `scheduled` or `running`, as one conditional update.
+    func cancelJob(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome
+
+    /// Stores a new job unless the project already has an active (`scheduled` or `running`) job with the same
+    /// action and reference id; the check and the insert are one atomic step.
+    func createJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome
+}
+
+/// What became of a cancel request.
+public enum CancelOutcome: Sendable, Equatable {
+    /// The job was `scheduled` or `running` and is now `cancelled`.
+    case cancelled(Job)
+    /// The job is in a state that cannot be cancelled; it is returned unchanged.
+    case notCancellable(Job)
+    /// No job with that id exists in the project.
+    case notFound
+}
+
+/// What became of a request to create a job.
+public enum CreateOutcome: Sendable, Equatable {
+    case created(Job)
+    /// An active job with the same action and reference id exists already: this one.
+    case conflict(existingJobID: Int64)
+}
+
+/// The administrative side of a store: what `jobsctl` does.
+public protocol StoreAdministration: JobStore {
+    /// The schema version this connection's store has (0 for an empty store).
+    func schemaVersion() throws -> Int
+
+    /// Creates the schema or brings it to the current version; a store that is current is left alone.
+    /// Returns the versions before and after.
+    @discardableResult
+    func migrate() throws -> (from: Int, to: Int)
+
+    func createOrganization(name: String, at time: Int64) throws -> Organization
+    func organization(id: Int64) throws -> Organization?
+
+    func createAPIKey(organizationID: Int64, hash: APIKeyHash, hint: String, at time: Int64) throws -> APIKeyRecord
+    func apiKeys(organizationID: Int64) throws -> [APIKeyRecord]
+    /// Revokes the key; revoking a revoked key keeps its first revocation time. `nil` when no such key exists.
+    func revokeAPIKey(id: Int64, at time: Int64) throws -> APIKeyRecord?
+
+    /// Creates a project; throws ``StoreError/Kind-swift.enum/conflict`` when the key is taken.
+    func createProject(organizationID: Int64, key: ProjectKey, name: String, at time: Int64) throws -> Project
+    /// The project with this key, whatever its organization.
+    func project(key: ProjectKey) throws -> Project?
+
+    /// The job with this id, whatever its project.
+    func job(id: Int64) throws -> Job?
+    /// Up to `limit` jobs of the project with an id above `afterID`, in ascending id order, optionally of one status.
+    func jobs(projectID: Int64, status: JobStatus?, afterID: Int64, limit: Int) throws -> [Job]
+    /// Stores a job as it is (any status), for imports; the same one-active-job rule as ``createJob(_:projectID:)``.
+    func importJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome
+}
+
+/// Opens connections to one store. Shared by every thread; each connection it opens is not.
+public protocol JobStoreConnector: Sendable {
+    /// Opens a connection for the API. Fails with ``StoreError/Kind-swift.enum/notInitialized`` or
+    /// ``StoreError/Kind-swift.enum/schemaMismatch`` when the store is missing or not on the current schema.
+    func connect() throws -> any JobStore
+
+    /// Opens a connection for administration, creating the store if `create` is true. The schema is not checked:
+    /// call ``StoreAdministration/migrate()`` or ``StoreAdministration/schemaVersion()``.
+    func connectForAdministration(create: Bool) throws -> any StoreAdministration
+}

@@ -1,0 +1,30 @@
+/// A failure of the store, classified so that the API can answer it properly.
+///
+/// The message may carry the engine's own code and text: it is written to the log, never shown to API clients.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// Temporarily unable to serve: busy past the timeout, disk full, read-only, connection lost. The API
+        /// answers 503 and the next request tries again.
+        case unavailable
+        /// The store does not exist or was never initialised.
+        case notInitialized
+        /// The store's schema is not the version this program needs.
+        case schemaMismatch
+        /// A uniqueness rule refused the change (an administrative operation).
+        case conflict
+        /// A value was refused by the store's rules.
+        case invalid
+        /// Anything else: a bug or a damaged store.
+        case `internal`
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

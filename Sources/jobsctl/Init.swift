@@ -1,0 +1,20 @@
+import ArgumentParser
+import JobsCore
+
+/// `jobsctl init`: creates the store or migrates it to the current schema.
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the store, or migrate it to the current schema version (idempotent).")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        let store = try storeOptions.connector().connectForAdministration(create: true)
+        let (from, to) = try store.migrate()
+        Output.line { writer in
+            writer.raw("{"); writer.key("schemaVersion"); writer.integer(Int64(to))
+            writer.raw(","); writer.key("migratedFrom"); writer.integer(Int64(from))
+            writer.raw("}")
+        }
+    }
+}

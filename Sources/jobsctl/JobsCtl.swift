@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `jobsctl`: administers a job store. Every command prints JSON on stdout and reports errors on stderr with a
+/// non-zero exit status.
+@main
+struct JobsCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobsctl",
+        abstract: "Administer the Jobs API's store: schema, organizations, API keys, projects and jobs.",
+        discussion: """
+            The store is named by --store DSN or the environment variable JOBS_STORE: a file path (or sqlite:PATH) \
+            for the SQLite store. Output is JSON: one object, or one object per line for lists.
+            """,
+        subcommands: [Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self]
+    )
+}

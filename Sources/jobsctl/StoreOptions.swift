@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import JobsCore
+import SQLiteStore
+
+/// `--store`, shared by every command.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The store: a SQLite file path (or sqlite:PATH). Defaults to $JOBS_STORE.", valueName: "DSN"))
+    var store: String?
+
+    /// The connector for the store named by `--store` or `JOBS_STORE`.
+    func connector() throws -> any JobStoreConnector {
+        let dsn = store ?? ProcessInfo.processInfo.environment["JOBS_STORE"] ?? ""
+        guard let location = StoreLocation(dsn: dsn) else {
+            throw CLIError("no store given: pass --store DSN or set JOBS_STORE")
+        }
+        switch location {
+        case .sqlite(let path):
+            return SQLiteConnector(path: path)
+        case .postgres:
+            throw CLIError("PostgreSQL stores are not supported by this build yet")
+        }
+    }
+
+    /// A connection to an existing store on the current schema, for administration.
+    func administration() throws -> any StoreAdministration {
+        let connector = try connector()
+        // connect() checks that the store exists and is on the current schema, with a message naming the fix.
+        _ = try connector.connect()
+        return try connector.connectForAdministration(create: false)
+    }
+}
+
+/// An error the command reports as it is.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

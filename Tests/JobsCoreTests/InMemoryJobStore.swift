@@ -1,0 +1,68 @@
+import JobsCore
+
+/// A fake store for testing the API in-process: the same contract as the real stores, kept in arrays.
+final class InMemoryJobStore: JobStore {
+    struct Key { var hash: APIKeyHash; var principal: Principal; var revoked: Bool }
+
+    var keys: [Key] = []
+    var projects: [Project] = []
+    var storedJobs: [Job] = []
+    var nextJobID: Int64 = 1
+    /// When set, every call throws it: a store that is down, busy or broken.
+    var failure: StoreError?
+
+    func principal(forKeyHash hash: APIKeyHash) throws -> Principal? {
+        if let failure { throw failure }
+        return keys.first { $0.hash == hash && !$0.revoked }?.principal
+    }
+
+    func project(key: ProjectKey, organizationID: Int64) throws -> Project? {
+        if let failure { throw failure }
+        return projects.first { $0.key == key && $0.organizationID == organizationID }
+    }
+
+    func jobs(projectID: Int64, limit: Int, offset: Int64) throws -> [Job] {
+        if let failure { throw failure }
+        let all = storedJobs.filter { $0.projectID == projectID }.sorted { $0.id < $1.id }
+        guard offset < all.count else { return [] }
+        return Array(all[Int(offset)...].prefix(limit))
+    }
+
+    func job(id: Int64, projectID: Int64) throws -> Job? {
+        if let failure { throw failure }
+        return storedJobs.first { $0.id == id && $0.projectID == projectID }
+    }
+
+    func cancelJob(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome {
+        if let failure { throw failure }
+        guard let index = storedJobs.firstIndex(where: { $0.id == id && $0.projectID == projectID }) else {
+            return .notFound
+        }
+        guard storedJobs[index].status.isCancellable else { return .notCancellable(storedJobs[index]) }
+        storedJobs[index].status = .cancelled
+        storedJobs[index].updatedAt = time
+        return .cancelled(storedJobs[index])
+    }
+
+    func createJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
+        if let failure { throw failure }
+        if let active = storedJobs.first(where: {
+            $0.projectID == projectID && $0.action == job.action && $0.referenceID == job.referenceID
+                && $0.status.isCancellable
+        }) {
+            return .conflict(existingJobID: active.id)
+        }
+        return .created(insert(job, projectID: projectID))
+    }
+
+    @discardableResult
+    func insert(_ job: NewJob, projectID: Int64) -> Job {
+        let stored = Job(
+            id: nextJobID, description: job.description, status: job.status, projectID: projectID,
+            action: job.action, referenceID: job.referenceID, createdAt: job.createdAt, updatedAt: job.updatedAt,
+            startAt: job.startAt, errors: job.errors)
+        nextJobID += 1
+        storedJobs.append(stored)
+        return stored
+    }
+}
