@@ -1,0 +1,15 @@
+#ifndef CSQLITE3_SHIM_H
+#define CSQLITE3_SHIM_H
+
+#include <sqlite3.h>
+
+/// SQLITE_TRANSIENT is a cast of -1 to a function pointer, which Swift cannot import: re-export it.
+static inline sqlite3_destructor_type csqlite3_transient(void) { return SQLITE_TRANSIENT; }
+
+/// Extended result codes are macro expressions (`SQLITE_CONSTRAINT | (8<<8)`), which Swift does not import:
+/// re-export the ones the store tells apart.
+static const int CSQLITE3_CONSTRAINT_FOREIGNKEY = SQLITE_CONSTRAINT_FOREIGNKEY;
+static const int CSQLITE3_CONSTRAINT_PRIMARYKEY = SQLITE_CONSTRAINT_PRIMARYKEY;
+static const int CSQLITE3_CONSTRAINT_UNIQUE = SQLITE_CONSTRAINT_UNIQUE;
+
+#endif

@@ -1,0 +1,142 @@
+import CFastCGI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A multi-threaded FastCGI responder on libfcgi, built the way libfcgi's `examples/threaded.c` is: a fixed
+/// number of threads, each with its own request, accepting in turn under a mutex.
+///
+/// ```swift
+/// let server = FastCGIServer(listener: try FastCGIListener(.inherited), threadCount: 4)
+/// try server.run { try MyHandler() }   // returns after SIGTERM, once requests in flight are answered
+/// ```
+///
+/// SIGTERM, SIGINT and SIGUSR1 stop the server gracefully: it stops accepting, lets the requests in flight
+/// finish, and `run` returns. SIGPIPE is ignored, so a client that goes away mid-response costs nothing but
+/// that response. libfcgi's stop is final, so a process runs a server once.
+public final class FastCGIServer: Sendable {
+    /// Where connections come from.
+    public let listener: FastCGIListener
+    /// How many requests are served at once: one thread each.
+    public let threadCount: Int
+    /// Where the server's own events go (an accept that keeps failing); one line per call.
+    public let log: @Sendable (String) -> Void
+
+    /// How `run` ended.
+    public struct Shutdown: Sendable {
+        /// The signal that stopped the server.
+        public var signal: Int32?
+        /// Requests answered, across every thread.
+        public var requestsServed: Int
+
+        /// The signal's name (`SIGTERM`), or `nil`.
+        public var signalName: String? { signal.map(ShutdownSignals.name(of:)) }
+    }
+
+    /// The number of processors online, at least 1.
+    public static var defaultThreadCount: Int {
+        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    /// The most threads a server runs.
+    public static let maximumThreadCount = 1024
+
+    /// A server taking connections from `listener` on `threadCount` threads (1...1024).
+    public init(
+        listener: FastCGIListener, threadCount: Int = FastCGIServer.defaultThreadCount,
+        log: @escaping @Sendable (String) -> Void = StandardError.writeLine
+    ) {
+        self.listener = listener
+        self.threadCount = threadCount
+        self.log = log
+    }
+
+    /// A server on a listener opened for `address`.
+    public convenience init(
+        listening address: FastCGIListenAddress, threadCount: Int = FastCGIServer.defaultThreadCount,
+        log: @escaping @Sendable (String) -> Void = StandardError.writeLine
+    ) throws {
+        self.init(listener: try FastCGIListener(address), threadCount: threadCount, log: log)
+    }
+
+    /// Serves requests until a stop signal arrives, then returns once every request in flight is answered.
+    ///
+    /// Each thread calls `makeHandler` once, on that thread, and answers all its requests with that handler. If
+    /// `makeHandler` throws on any thread, or accepting fails for good, the server stops as it does for a
+    /// signal and `run` rethrows the first such error.
+    @discardableResult
+    public func run(makeHandler: @escaping @Sendable () throws -> any FastCGIHandler) throws -> Shutdown {
+        guard (1...Self.maximumThreadCount).contains(threadCount) else {
+            throw FastCGIError("the thread count must be 1 to \(Self.maximumThreadCount), not \(threadCount)")
+        }
+        try Self.claimProcess()
+        guard let wake = WakePipe.shared else { throw FastCGIError.system("pipe") }
+        // Before FCGX_Init: libfcgi installs its own handlers only over default dispositions.
+        try ShutdownSignals.ignoreBrokenPipes()
+        guard FCGX_Init() == 0 else { throw FastCGIError("FCGX_Init failed") }
+        try ShutdownSignals.install(waking: wake)
+
+        let state = ServerState(workerCount: threadCount)
+        let acceptMutex = PThreadMutex()
+        var threads: [pthread_t] = []
+        for index in 0..<threadCount {
+            let worker = Worker(
+                index: index, state: state, listener: listener, acceptMutex: acceptMutex, wake: wake,
+                makeHandler: makeHandler, log: log)
+            switch worker.start() {
+            case .success(let thread):
+                threads.append(thread)
+            case .failure(let error):
+                state.fail(error)
+            }
+            if state.firstFailure != nil { break }
+        }
+
+        supervise(threads, state: state, wake: wake)
+        for thread in threads {
+            pthread_join(thread, nil)
+        }
+        if let failure = state.firstFailure {
+            throw failure
+        }
+        return Shutdown(signal: ShutdownSignals.received, requestsServed: state.requestsServed)
+    }
+
+    /// Waits for a reason to stop (a signal, a failure, a thread that ended), then stops the workers: none starts
+    /// waiting for a request any more, and the ones waiting are interrupted until every thread has ended.
+    private func supervise(_ threads: [pthread_t], state: ServerState, wake: WakePipe) {
+        var stopping = false
+        while true {
+            if !stopping, ShutdownSignals.received != nil || state.firstFailure != nil || state.endedCount > 0 {
+                stopping = true
+                state.beginStopping()
+                FCGX_ShutdownPending()
+            }
+            if state.endedCount >= threads.count { return }
+            if stopping {
+                state.interruptWaitingWorkers(threads, with: ShutdownSignals.wakeSignal)
+            }
+            wake.wait(timeoutMilliseconds: stopping ? 50 : -1)
+        }
+    }
+
+    /// libfcgi's shutdown flag cannot be cleared: once a server has stopped, accepting fails for good.
+    private static let processClaim = ProcessClaim()
+
+    private final class ProcessClaim: @unchecked Sendable {
+        // `@unchecked Sendable`: `claimed` is only touched while holding `mutex`.
+        let mutex = PThreadMutex()
+        var claimed = false
+    }
+
+    private static func claimProcess() throws {
+        let claim = processClaim
+        try claim.mutex.withLock {
+            guard !claim.claimed else { throw FastCGIError("a process runs one FastCGI server, once") }
+            claim.claimed = true
+        }
+    }
+}

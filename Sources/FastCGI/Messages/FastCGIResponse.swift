@@ -1,0 +1,117 @@
+/// A response for the web server: a status, headers, and a body.
+///
+/// Written as a CGI response (`Status: 200 OK`, the headers, a blank line, the body). Header names that are
+/// not HTTP tokens are left out, and CR, LF and the other control characters (tab aside) are removed from
+/// values, so no value can add a header or end the head early. A `Content-Length` is added when the headers
+/// have none.
+public struct FastCGIResponse: Sendable {
+    /// The HTTP status, 100–599; anything else is written as 500.
+    public var status: Int
+    /// The headers in order, `Content-Type` among them; a `Status` header here is ignored (`status` wins).
+    public var headers: [(name: String, value: String)]
+    /// The body bytes; not written for a `HEAD` request.
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The bytes written to the web server: the head and, unless `includingBody` is false (`HEAD`), the body.
+    public func encoded(includingBody: Bool = true) -> [UInt8] {
+        let status = (100...599).contains(self.status) ? self.status : 500
+        var head = "Status: \(status) \(Self.reasonPhrase(for: status))\r\n"
+        var hasContentLength = false
+        for header in headers {
+            guard Self.isToken(header.name) else { continue }
+            let lowered = header.name.lowercased()
+            if lowered == "status" { continue }
+            if lowered == "content-length" { hasContentLength = true }
+            head += "\(header.name): \(Self.sanitizedValue(header.value))\r\n"
+        }
+        if !hasContentLength {
+            head += "Content-Length: \(body.count)\r\n"
+        }
+        head += "\r\n"
+        var bytes = Array(head.utf8)
+        if includingBody {
+            bytes.append(contentsOf: body)
+        }
+        return bytes
+    }
+
+    /// The reason phrase of an HTTP status code (RFC 9110), or a generic one for its class.
+    public static func reasonPhrase(for status: Int) -> String {
+        switch status {
+        case 100: return "Continue"
+        case 101: return "Switching Protocols"
+        case 200: return "OK"
+        case 201: return "Created"
+        case 202: return "Accepted"
+        case 204: return "No Content"
+        case 206: return "Partial Content"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
+        case 303: return "See Other"
+        case 304: return "Not Modified"
+        case 307: return "Temporary Redirect"
+        case 308: return "Permanent Redirect"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 406: return "Not Acceptable"
+        case 408: return "Request Timeout"
+        case 409: return "Conflict"
+        case 410: return "Gone"
+        case 411: return "Length Required"
+        case 412: return "Precondition Failed"
+        case 413: return "Content Too Large"
+        case 414: return "URI Too Long"
+        case 415: return "Unsupported Media Type"
+        case 422: return "Unprocessable Content"
+        case 429: return "Too Many Requests"
+        case 431: return "Request Header Fields Too Large"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        case 100..<200: return "Informational"
+        case 200..<300: return "Success"
+        case 300..<400: return "Redirection"
+        case 400..<500: return "Client Error"
+        default: return "Server Error"
+        }
+    }
+
+    /// An HTTP token (RFC 9110 `tchar`s, at least one).
+    static func isToken(_ name: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        return name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return true
+            default:
+                return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+
+    /// `value` without control characters other than tab (CR and LF first among them), and without leading or
+    /// trailing blanks.
+    static func sanitizedValue(_ value: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars where scalar == "\t" || (scalar.value >= 0x20 && scalar.value != 0x7F) {
+            scalars.append(scalar)
+        }
+        let isBlank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
+            let last = scalars.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

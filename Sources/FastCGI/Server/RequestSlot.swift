@@ -1,0 +1,85 @@
+import CFastCGI
+
+/// One `FCGX_Request`, owned by one worker thread for its whole life.
+///
+/// The request lives on the heap and never moves: its streams point back at it. `deinit` frees what libfcgi
+/// allocated for it and closes a connection it still holds.
+final class RequestSlot {
+    /// Body bytes read and thrown away after a response before the connection is closed instead of kept.
+    static let discardLimit = 1 << 20
+
+    let request: UnsafeMutablePointer<FCGX_Request>
+
+    /// A request that accepts on `listeningDescriptor`. Accept fails with `EINTR` when a signal interrupts it
+    /// (`FCGI_FAIL_ACCEPT_ON_INTR`), so the worker decides what an interruption means.
+    init(listeningOn listeningDescriptor: Int32) {
+        request = .allocate(capacity: 1)
+        request.initialize(to: FCGX_Request())
+        FCGX_InitRequest(request, listeningDescriptor, FCGI_FAIL_ACCEPT_ON_INTR)
+    }
+
+    deinit {
+        // Frees streams and params (no-ops once FCGX_Finish_r ran) and closes a kept connection; with no
+        // connection (ipcFd -1) libfcgi closes nothing.
+        FCGX_Free(request, 1)
+        request.deinitialize(count: 1)
+        request.deallocate()
+    }
+
+    /// Whether the slot holds a connection the web server asked to keep (`FCGI_KEEP_CONN`): the next accept
+    /// reads from it instead of accepting a new one.
+    var holdsConnection: Bool { request.pointee.ipcFd >= 0 }
+
+    /// Waits for the next request. The corresponding C function is `FCGX_Accept_r`: 0, or a negated `errno`.
+    func accept() -> Int32 {
+        FCGX_Accept_r(request)
+    }
+
+    /// The params of the request just accepted, copied: libfcgi frees its array in `finish`.
+    func copyRequest() -> FastCGIRequest {
+        FastCGIRequest(copyingEnvironment: request.pointee.envp)
+    }
+
+    /// Writes `bytes` to the request's output stream. The corresponding C function is `FCGX_PutStr`. Returns
+    /// false once a write fails (the web server or its client went away); the rest is dropped.
+    @discardableResult
+    func write(_ bytes: [UInt8]) -> Bool {
+        guard let output = request.pointee.out else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            let chunk = 1 << 16
+            var offset = 0
+            while offset < buffer.count {
+                let count = min(chunk, buffer.count - offset)
+                let written = (base + offset).withMemoryRebound(to: CChar.self, capacity: count) {
+                    FCGX_PutStr($0, Int32(count), output)
+                }
+                guard written == Int32(count) else { return false }
+                offset += count
+            }
+            return true
+        }
+    }
+
+    /// Reads and drops what is left of the request body, so that a connection kept for the next request is
+    /// positioned at its start. Past `discardLimit` bytes it stops and makes `finish` close the connection.
+    func discardInput() {
+        guard let input = request.pointee.in else { return }
+        var buffer = [CChar](repeating: 0, count: 1 << 14)
+        var total = 0
+        while total <= Self.discardLimit {
+            let count = buffer.withUnsafeMutableBufferPointer {
+                FCGX_GetStr($0.baseAddress, Int32($0.count), input)
+            }
+            if count <= 0 { return }
+            total += Int(count)
+        }
+        request.pointee.keepConnection = 0
+    }
+
+    /// Flushes the response, ends the request and frees its params. The corresponding C function is
+    /// `FCGX_Finish_r`; it closes the connection unless the web server asked to keep it and nothing failed.
+    func finish() {
+        FCGX_Finish_r(request)
+    }
+}

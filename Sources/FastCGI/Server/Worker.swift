@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One server thread: makes its handler, then accepts and answers requests until the server stops.
+final class Worker: Sendable {
+    let index: Int
+    let state: ServerState
+    let listener: FastCGIListener
+    /// Serialises accepting a new connection across the threads, as libfcgi's `examples/threaded.c` does.
+    let acceptMutex: PThreadMutex
+    let wake: WakePipe
+    let makeHandler: @Sendable () throws -> any FastCGIHandler
+    let log: @Sendable (String) -> Void
+
+    init(
+        index: Int, state: ServerState, listener: FastCGIListener, acceptMutex: PThreadMutex, wake: WakePipe,
+        makeHandler: @escaping @Sendable () throws -> any FastCGIHandler, log: @escaping @Sendable (String) -> Void
+    ) {
+        self.index = index
+        self.state = state
+        self.listener = listener
+        self.acceptMutex = acceptMutex
+        self.wake = wake
+        self.makeHandler = makeHandler
+        self.log = log
+    }
+
+    /// Starts the thread. Returns its id, or the error of `pthread_create`.
+    func start() -> Result<pthread_t, FastCGIError> {
+        let context = Unmanaged.passRetained(self)
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<Worker>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context.toOpaque())
+        guard status == 0 else {
+            context.release()
+            return .failure(.system("pthread_create", code: status))
+        }
+        return .success(thread)
+    }
+
+    /// The thread's body.
+    private func run() {
+        defer {
+            state.workerEnded()
+            wake.notify()
+        }
+        let handler: any FastCGIHandler
+        do {
+            handler = try makeHandler()
+        } catch {
+            state.fail(error)
+            return
+        }
+        let slot = RequestSlot(listeningOn: listener.fileDescriptor)
+        var lastAcceptError: Int32 = 0
+
+        serving: while true {
+            // A kept connection is this thread's own: only accepting a new one needs the accept mutex.
+            let accepting = !slot.holdsConnection
+            if accepting { acceptMutex.lock() }
+            guard state.beginWaiting(worker: index) else {
+                if accepting { acceptMutex.unlock() }
+                break serving
+            }
+            let status = slot.accept()
+            state.endWaiting(worker: index)
+            if accepting { acceptMutex.unlock() }
+
+            if status < 0 {
+                if state.isStopping || ShutdownSignals.received != nil { break serving }
+                let code = 0 &- status
+                switch code {
+                case EINTR, ECONNABORTED, EPROTO, ECONNRESET:
+                    continue serving
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors or memory: requests in flight will free some. Say so once, then retry.
+                    if code != lastAcceptError {
+                        log("accept on \(listener.boundAddress) failed, retrying: \(FastCGIError.text(ofErrno: code))")
+                        lastAcceptError = code
+                    }
+                    usleep(100_000)
+                    continue serving
+                default:
+                    state.fail(code < 4096
+                        ? FastCGIError.system("accept on \(listener.boundAddress)", code: code)
+                        : FastCGIError("accept on \(listener.boundAddress) failed (libfcgi status \(status))"))
+                    break serving
+                }
+            }
+            lastAcceptError = 0
+
+            let request = slot.copyRequest()
+            let response = handler.respond(to: request)
+            slot.write(response.encoded(includingBody: !request.isHead))
+            slot.discardInput()
+            slot.finish()
+            state.countRequest()
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+
+/// The real stack on a temporary store, started the way a user starts it: `jobsctl init`, then
+/// `spawn-fcgi -F N -s SOCKET -M 0666 -- jobs-fcgi --store PATH`, then nginx with the shipped site
+/// (`nginx/jobs-api.conf`, through `deploy/nginx-local-conf.sh`) on a free port of 127.0.0.1.
+///
+/// Everything is stopped by ``stop()`` or, at the latest, when the value is released, also when a test fails.
+/// Nothing touches the system's nginx configuration.
+public final class Stack: @unchecked Sendable {
+    // Safe to share: the mutable state (`runningAppPIDs`, `nginx`) is only touched with `lock` held; `port` and
+    // the rest are set once, in `init`.
+
+    /// How the FastCGI application is run.
+    public struct Options: Sendable {
+        /// FastCGI processes forked by spawn-fcgi (`-F`).
+        public var processes: Int
+        /// Request threads per process (`jobs-fcgi --threads`); `nil` keeps the app's default.
+        public var threads: Int?
+        /// `jobs-fcgi --schedule-delay`; `nil` keeps the app's default (`next-midnight`).
+        public var scheduleDelay: String?
+
+        public init(processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil) {
+            self.processes = processes
+            self.threads = threads
+            self.scheduleDelay = scheduleDelay
+        }
+    }
+
+    public let options: Options
+    /// Holds the store, the socket, the nginx configuration and every log; removed with the stack.
+    public let directory: TemporaryDirectory
+    /// The SQLite store.
+    public let storePath: String
+    /// The app's FastCGI socket, created by spawn-fcgi.
+    public let socketPath: String
+    /// The app's stderr (one line per request), all processes together.
+    public let appLogPath: String
+    /// nginx's error log.
+    public let nginxErrorLogPath: String
+    /// nginx's port on 127.0.0.1.
+    public private(set) var port: UInt16 = 0
+
+    private let lock = NSLock()
+    private var runningAppPIDs: [pid_t] = []
+    private var nginx: ChildProcess?
+
+    /// Starts the whole stack and returns once it answers requests.
+    public init(_ options: Options = Options()) throws {
+        self.options = options
+        directory = try TemporaryDirectory(prefix: "jobs-e2e")
+        storePath = directory.appending("jobs.sqlite3")
+        socketPath = directory.appending("jobs-fcgi.sock")
+        appLogPath = directory.appending("jobs-fcgi.log")
+        nginxErrorLogPath = directory.appending("error.log")
+        // Started as root, nginx's workers run as nobody: they must be able to enter this directory to reach the
+        // socket (spawn-fcgi -M 0666 lets them connect to it).
+        chmod(directory.path, 0o755)
+        if geteuid() == 0, let closed = Self.firstFolderOthersCannotEnter(above: directory.path) {
+            throw JobsTestingError(
+                "nginx's workers (nobody) cannot enter \(closed) to reach the app's socket: point TMPDIR at a "
+                    + "folder everyone may enter, such as /tmp")
+        }
+        do {
+            try jobsctl(["init"])
+            try startApp()
+            try startNginx()
+            try waitUntilServing()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// A client for this stack's nginx.
+    public var client: HTTPClient { HTTPClient(port: port) }
+
+    /// The pids of the running FastCGI processes (spawn-fcgi's children).
+    public var appPIDs: [pid_t] { lock.withLock { runningAppPIDs } }
+
+    /// Whether `pid` is a running process.
+    public func isAlive(_ pid: pid_t) -> Bool { ProcessStatus.isAlive(pid) }
+
+    /// The app's log so far.
+    public var appLog: String { (try? String(contentsOfFile: appLogPath, encoding: .utf8)) ?? "" }
+
+    /// nginx's error log so far.
+    public var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
+
+    /// The environment of every command the stack runs: this process's, with `JOBS_STORE` set to the store.
+    public var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["JOBS_STORE"] = storePath
+        return environment
+    }
+
+    // MARK: The application
+
+    /// Starts the FastCGI processes with spawn-fcgi; their pids come from its pid file (one per line).
+    public func startApp() throws {
+        let pidFile = directory.appending("jobs-fcgi.pids")
+        try? FileManager.default.removeItem(atPath: pidFile)
+        var appArguments = [try BuiltBinaries.jobsFCGI(), "--store", storePath]
+        if let threads = options.threads { appArguments += ["--threads", String(threads)] }
+        if let delay = options.scheduleDelay { appArguments += ["--schedule-delay", delay] }
+        // spawn-fcgi -F points its children's stderr at /dev/null; a shell that execs the app (same pid) keeps it.
+        let keepLog = "exec \"$0\" \"$@\" 2>>'\(appLogPath)'"
+        let spawned = Result {
+            try Command.run(
+                BuiltBinaries.system("spawn-fcgi"),
+                ["-F", String(options.processes), "-s", socketPath, "-M", "0666", "-P", pidFile, "--", "/bin/sh",
+                 "-c", keepLog] + appArguments,
+                environment: environment, timeout: 30)
+        }
+        // Recorded whatever happened, so that stop() ends every child that did start.
+        let pids = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "")
+            .split(whereSeparator: \.isNewline).compactMap { pid_t($0) }
+        lock.withLock { runningAppPIDs = pids }
+        let result = try spawned.get()
+        guard result.succeeded, pids.count == options.processes else {
+            throw JobsTestingError(
+                "spawn-fcgi failed (status \(result.status)): \(result.output)\(result.errorOutput)\n"
+                    + "jobs-fcgi log:\n\(appLog)")
+        }
+    }
+
+    /// Sends SIGTERM to every FastCGI process and waits for them to exit. Returns each pid's seconds from the
+    /// signal to its exit. A process still alive after `timeout` seconds is killed, and that is an error.
+    @discardableResult
+    public func stopApp(timeout: TimeInterval = 10) throws -> [pid_t: TimeInterval] {
+        let pids = appPIDs
+        for pid in pids { kill(pid, SIGTERM) }
+        let exited = ProcessStatus.waitForExit(of: pids, timeout: timeout)
+        let stuck = pids.filter { exited[$0] == nil }
+        for pid in stuck { kill(pid, SIGKILL) }
+        lock.withLock { runningAppPIDs = [] }
+        guard stuck.isEmpty else {
+            throw JobsTestingError("jobs-fcgi \(stuck) still running \(timeout) s after SIGTERM; killed")
+        }
+        return exited
+    }
+
+    /// Stops the FastCGI processes with SIGTERM and starts new ones on the same store and socket.
+    public func restartApp() throws {
+        try stopApp()
+        try startApp()
+        try waitUntilServing()
+    }
+
+    /// Waits until a request through nginx reaches the app (an unauthenticated request gets the app's 401).
+    public func waitUntilServing(timeout: TimeInterval = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = "no answer"
+        while Date() < deadline {
+            do {
+                let response = try client.get("/public/00000000000000000000/jobs")
+                if response.status == 401 { return }
+                last = response.description
+            } catch {
+                last = "\(error)"
+            }
+            if !appPIDs.isEmpty && !appPIDs.contains(where: isAlive) {
+                break
+            }
+            usleep(20_000)
+        }
+        throw JobsTestingError(
+            "the stack is not serving: \(last)\njobs-fcgi log:\n\(appLog)\nnginx error log:\n\(nginxErrorLog)")
+    }
+
+    // MARK: nginx
+
+    /// Generates the configuration and starts nginx in the foreground on a free port, retrying with another port
+    /// if the chosen one was taken in between.
+    private func startNginx() throws {
+        let nginxPath = try BuiltBinaries.system("nginx")
+        var lastError = ""
+        for _ in 1...5 {
+            let port = try Self.freePort()
+            let generated = try Command.run(
+                "/bin/bash",
+                [SourceTree.path("deploy/nginx-local-conf.sh"), directory.path, directory.path, String(port)])
+            guard generated.succeeded else {
+                throw JobsTestingError("deploy/nginx-local-conf.sh failed: \(generated.errorOutput)")
+            }
+
+            let pidFile = directory.appending("nginx.pid")
+            try? FileManager.default.removeItem(atPath: pidFile)
+            let output = directory.appending("nginx.out")
+            let outputDescriptor = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            let nullDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            defer {
+                close(outputDescriptor)
+                close(nullDescriptor)
+            }
+            let process = try ChildProcess.spawn(
+                nginxPath,
+                ["-p", directory.path + "/", "-c", directory.appending("nginx.conf"), "-e", nginxErrorLogPath],
+                environment: environment, standardInput: nullDescriptor, standardOutput: outputDescriptor,
+                standardError: outputDescriptor)
+            lock.withLock { nginx = process }
+
+            // nginx writes its pid file once its listening socket is bound.
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline && process.isRunning {
+                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                    pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) == process.pid
+                {
+                    self.port = port
+                    return
+                }
+                usleep(10_000)
+            }
+            stopNginx()
+            lastError = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "") + nginxErrorLog
+            guard lastError.contains("Address already in use") else { break }
+        }
+        throw JobsTestingError("nginx did not start: \(lastError)")
+    }
+
+    /// Stops nginx (SIGTERM, then SIGKILL after 5 s). Does nothing if it is not running.
+    private func stopNginx() {
+        let process = lock.withLock { () -> ChildProcess? in
+            defer { nginx = nil }
+            return nginx
+        }
+        process?.stop(SIGTERM, grace: 5)
+    }
+
+    /// A TCP port of 127.0.0.1 that was free a moment ago (the kernel's choice for a socket bound to port 0).
+    public static func freePort() throws -> UInt16 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw JobsTestingError("socket: \(String(cString: strerror(errno)))") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else { throw JobsTestingError("cannot find a free port: \(String(cString: strerror(errno)))") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// The first folder on the way to `path` (itself included) that others may not enter, if any.
+    static func firstFolderOthersCannotEnter(above path: String) -> String? {
+        var folder = ""
+        for component in path.split(separator: "/") {
+            folder += "/" + component
+            var info = stat()
+            if stat(folder, &info) == 0 && info.st_mode & S_IXOTH == 0 { return folder }
+        }
+        return nil
+    }
+
+    // MARK: Stopping
+
+    /// Stops the app and nginx. Safe to call more than once.
+    public func stop() {
+        _ = try? stopApp(timeout: 5)
+        stopNginx()
+    }
+}

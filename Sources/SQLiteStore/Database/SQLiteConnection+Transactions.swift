@@ -1,0 +1,23 @@
+extension SQLiteConnection {
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction, committing when it returns and rolling back when it
+    /// throws.
+    ///
+    /// `IMMEDIATE` takes the write lock at the start, waiting up to the busy timeout for it. A deferred
+    /// transaction that reads and then writes would instead fail with `SQLITE_BUSY` at its first write,
+    /// ignoring the timeout, whenever another connection wrote in between.
+    func immediateTransaction<Result>(_ body: () throws -> Result) throws -> Result {
+        try run("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try run("COMMIT")
+            return result
+        } catch {
+            // SQLite may have rolled back on its own already (after SQLITE_FULL or SQLITE_IOERR, say).
+            if isInTransaction {
+                // The original error says what went wrong; a failed rollback adds nothing to act on.
+                try? run("ROLLBACK")
+            }
+            throw error
+        }
+    }
+}

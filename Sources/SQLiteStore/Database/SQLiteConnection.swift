@@ -1,0 +1,118 @@
+import CSQLite3
+
+/// One open SQLite database handle (`sqlite3 *`) and the statements prepared on it.
+///
+/// Opened with `SQLITE_OPEN_NOMUTEX`: SQLite takes no lock of its own around each call, because a connection is
+/// used by one thread only (a FastCGI worker or a CLI command each open their own). That is why the class is not
+/// `Sendable`. Closed, with every statement finalized, when the object goes away.
+final class SQLiteConnection {
+    /// The raw handle. Never `NULL`: a failed open throws.
+    let handle: OpaquePointer
+
+    /// Statements prepared once and reused, keyed by their SQL text.
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Opens the file at `path`. `create` adds `SQLITE_OPEN_CREATE`; without it a missing file fails with
+    /// `SQLITE_CANTOPEN`. The corresponding C function is `sqlite3_open_v2`.
+    init(path: String, create: Bool) throws {
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        if create { flags |= SQLITE_OPEN_CREATE }
+        var database: OpaquePointer?
+        let code = sqlite3_open_v2(path, &database, flags, nil)
+        guard code == SQLITE_OK, let database else {
+            let error = SQLiteError(code: code, database: database)
+            // SQLite usually hands out a handle even when the open fails; it must still be closed.
+            sqlite3_close_v2(database)
+            throw error
+        }
+        // Extended codes tell a UNIQUE violation from a NOT NULL one, and a busy snapshot from a busy lock.
+        sqlite3_extended_result_codes(database, 1)
+        handle = database
+    }
+
+    deinit {
+        // Finalize the statements before the handle; `sqlite3_close_v2` would otherwise wait for them
+        // (a "zombie" connection) rather than fail, so nothing leaks even if one is still referenced.
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Whether a transaction is open (the connection is not in autocommit mode).
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
+    /// The corresponding C function is `sqlite3_busy_timeout`.
+    func setBusyTimeout(milliseconds: Int) {
+        sqlite3_busy_timeout(handle, Int32(clamping: max(0, milliseconds)))
+    }
+
+    // MARK: Statements
+
+    /// Runs `body` with the cached statement for `sql`, preparing it on first use. Afterwards the statement is
+    /// reset and its bindings cleared, on every path, errors included (sqlite-nio's discipline), so it never
+    /// keeps a snapshot or lock open between uses.
+    func withStatement<Result>(_ sql: String, _ body: (SQLiteStatement) throws -> Result) throws -> Result {
+        let statement: SQLiteStatement
+        if let cached = statements[sql], !cached.isInUse {
+            statement = cached
+        } else if statements[sql] == nil {
+            statement = try SQLiteStatement(sql: sql, database: handle, persistent: true)
+            statements[sql] = statement
+        } else {
+            // The same SQL nested inside its own use: a private copy, finalized when this call ends.
+            statement = try SQLiteStatement(sql: sql, database: handle, persistent: false)
+        }
+        statement.isInUse = true
+        defer {
+            statement.reset()
+            statement.isInUse = false
+        }
+        return try body(statement)
+    }
+
+    /// Every row of the cached statement `sql` with `bindings`, each read by `decode`. Steps to the end even
+    /// when the caller wants one row: a write with `RETURNING` finishes its work only then.
+    func rows<Row>(
+        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+    ) throws -> [Row] {
+        try withStatement(sql) { statement in
+            try statement.bind(bindings)
+            var rows: [Row] = []
+            while try statement.step() {
+                rows.append(try decode(statement))
+            }
+            return rows
+        }
+    }
+
+    /// The first row of the cached statement `sql`, if any. For statements that return at most one row.
+    func firstRow<Row>(
+        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+    ) throws -> Row? {
+        try rows(sql, bindings, decode: decode).first
+    }
+
+    /// Runs the cached statement `sql` to its end, ignoring any rows.
+    func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws {
+        try withStatement(sql) { statement in
+            try statement.bind(bindings)
+            while try statement.step() {}
+        }
+    }
+
+    /// Runs `sql` once, without caching it: schema changes and pragmas that are set once per connection.
+    func execute(_ sql: String) throws {
+        let statement = try SQLiteStatement(sql: sql, database: handle, persistent: false)
+        while try statement.step() {}
+    }
+
+    /// The first column of the first row of `sql` as text, run once without caching (`PRAGMA journal_mode`).
+    func executeForText(_ sql: String) throws -> String? {
+        let statement = try SQLiteStatement(sql: sql, database: handle, persistent: false)
+        var first: String?
+        while try statement.step() {
+            if first == nil { first = statement.text(at: 0) }
+        }
+        return first
+    }
+}

@@ -1,0 +1,79 @@
+import CSQLite3
+import JobsCore
+
+/// Opens connections to the SQLite job store in one file.
+///
+/// The connector is shared by every thread; each connection it opens belongs to the thread that opened it.
+/// Every connection waits up to ``SQLiteOptions/busyTimeoutMilliseconds`` for other writers, commits with the
+/// chosen ``SQLiteOptions/synchronous`` durability, enforces foreign keys, and runs in WAL mode so that readers
+/// never wait for the writer.
+public struct SQLiteConnector: JobStoreConnector {
+    /// The store's file, as given (relative paths are resolved against the working directory at each open).
+    public let path: String
+    /// How each connection behaves.
+    public let options: SQLiteOptions
+
+    /// A connector for the store in the file at `path`. Opening nothing yet: each `connect` call opens a
+    /// connection of its own.
+    public init(path: String, options: SQLiteOptions = .init()) {
+        self.path = path
+        self.options = options
+    }
+
+    /// Opens a connection for the API: the file must exist and have the current schema.
+    ///
+    /// Throws `StoreError` of kind `.notInitialized` when the file is missing or empty, `.schemaMismatch` when
+    /// its schema is older or newer than this program's, `.unavailable` when it cannot be opened now.
+    public func connect() throws -> any JobStore {
+        let store = try open(create: false)
+        try store.guarded("opening \(path)") {
+            let version = try store.readSchemaVersion()
+            if let error = Self.schemaError(storeVersion: version, currentVersion: Schema.currentVersion, path: path) {
+                throw error
+            }
+            // `migrate()` makes WAL the store's persistent mode; a store copied or restored with another mode
+            // is put back in WAL here rather than served in rollback mode, where readers block the writer.
+            try store.enableWriteAheadLog()
+        }
+        return store
+    }
+
+    /// Opens a connection for administration (`jobsctl`), creating the file when `create` is true. A file this
+    /// creates is readable and writable by its owner only (mode 0600); SQLite gives its `-wal` and `-shm`
+    /// files the same mode. The schema is not checked: call ``SQLiteJobStore/migrate()``.
+    public func connectForAdministration(create: Bool) throws -> any StoreAdministration {
+        try open(create: create)
+    }
+
+    /// Opens and configures a connection, typed: ``connect()`` and ``connectForAdministration(create:)`` return
+    /// it as a protocol.
+    func open(create: Bool) throws -> SQLiteJobStore {
+        // NOMUTEX needs a library built thread-safe; Debian's is (SQLITE_THREADSAFE=1), but a library swapped
+        // in underneath would fail in ways much harder to trace than this.
+        guard sqlite3_threadsafe() != 0 else {
+            throw StoreError(.internal, "The SQLite library was built without thread support (SQLITE_THREADSAFE=0)")
+        }
+        if create {
+            try OwnerOnlyFile.create(atPath: path)
+        }
+        let connection: SQLiteConnection
+        do {
+            // Never SQLITE_OPEN_CREATE: when asked to create, the file was made above with the right mode;
+            // otherwise a missing file must be reported, not silently replaced by an empty store.
+            connection = try SQLiteConnection(path: path, create: false)
+        } catch let error as SQLiteError {
+            if error.primaryCode == SQLITE_CANTOPEN, !OwnerOnlyFile.exists(atPath: path) {
+                throw Self.notInitializedError(path: path)
+            }
+            throw error.storeError(while: "opening \(path)")
+        }
+        let store = SQLiteJobStore(connection: connection, path: path)
+        try store.guarded("configuring the connection to \(path)") {
+            connection.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
+            try connection.execute("PRAGMA synchronous = \(options.synchronous.pragmaValue)")
+            // Foreign keys are off by default in SQLite, per connection.
+            try connection.execute("PRAGMA foreign_keys = ON")
+        }
+        return store
+    }
+}

@@ -1,0 +1,64 @@
+extension SQLiteJobStore {
+    /// The text of every cached statement, in one place so tests can ask SQLite how it plans each query.
+    enum SQL {
+        /// The columns of a job, in the order ``SQLiteJobStore/decodeJob(_:)`` reads them.
+        static let jobColumns =
+            "id, description, status, project_id, action, reference_id, created_at, updated_at, start_at, errors"
+        static let projectColumns = "id, org_id, project_key, name, created_at"
+        static let apiKeyColumns = "id, org_id, hint, created_at, revoked_at"
+
+        // MARK: API
+
+        static let principal = "SELECT id, org_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL"
+        static let projectInOrganization =
+            "SELECT \(projectColumns) FROM projects WHERE project_key = ?1 AND org_id = ?2"
+        static let jobsPage =
+            "SELECT \(jobColumns) FROM jobs WHERE project_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
+        static let jobInProject = "SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2"
+        /// One statement, so that of many concurrent cancels exactly one finds the job still active.
+        static let cancelJob = """
+            UPDATE jobs SET status = 'cancelled', updated_at = ?3
+            WHERE id = ?1 AND project_id = ?2 AND status IN ('scheduled', 'running')
+            RETURNING \(jobColumns)
+            """
+        static let insertJob = """
+            INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
+                start_at, errors)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            RETURNING \(jobColumns)
+            """
+        /// The condition repeats `jobs_one_active`'s own, so that SQLite can answer from that partial index.
+        static let activeJobID = """
+            SELECT id FROM jobs
+            WHERE project_id = ?1 AND action = ?2 AND reference_id = ?3 AND status IN ('scheduled', 'running')
+            """
+
+        // MARK: Administration
+
+        static let schemaVersion = "PRAGMA user_version"
+        static let insertOrganization =
+            "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING id, name, created_at"
+        static let organization = "SELECT id, name, created_at FROM organizations WHERE id = ?1"
+        static let insertAPIKey = """
+            INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, ?4)
+            RETURNING \(apiKeyColumns)
+            """
+        static let apiKeys = "SELECT \(apiKeyColumns) FROM api_keys WHERE org_id = ?1 ORDER BY id"
+        /// `coalesce` keeps the first revocation time when a revoked key is revoked again.
+        static let revokeAPIKey = """
+            UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1
+            RETURNING \(apiKeyColumns)
+            """
+        static let insertProject = """
+            INSERT INTO projects (org_id, project_key, name, created_at) VALUES (?1, ?2, ?3, ?4)
+            RETURNING \(projectColumns)
+            """
+        static let project = "SELECT \(projectColumns) FROM projects WHERE project_key = ?1"
+        static let job = "SELECT \(jobColumns) FROM jobs WHERE id = ?1"
+        static let jobsAfter = """
+            SELECT \(jobColumns) FROM jobs
+            WHERE project_id = ?1 AND id > ?2 AND (?3 IS NULL OR status = ?3)
+            ORDER BY id LIMIT ?4
+            """
+    }
+}

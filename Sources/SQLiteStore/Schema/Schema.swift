@@ -1,0 +1,68 @@
+/// The store's schema as a list of versioned steps. To change it, append a ``SchemaMigration`` with the next
+/// version; ``currentVersion`` follows.
+enum Schema {
+    /// Every step, in version order, starting at 1.
+    static let migrations: [SchemaMigration] = [version1]
+
+    /// The version this program reads and writes.
+    static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Organizations, their API keys and projects, and jobs.
+    ///
+    /// `STRICT` tables refuse values of the wrong type instead of storing them as they come. Job ids use
+    /// `AUTOINCREMENT` so that an id is never reused, even after the newest job is deleted: the API promises
+    /// ids unique across the store and increasing in creation order.
+    static let version1 = SchemaMigration(
+        version: 1,
+        statements: [
+            """
+            CREATE TABLE organizations (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE api_keys (
+                id INTEGER PRIMARY KEY,
+                org_id INTEGER NOT NULL REFERENCES organizations(id),
+                key_hash BLOB NOT NULL UNIQUE,
+                hint TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            ) STRICT
+            """,
+            """
+            CREATE TABLE projects (
+                id INTEGER PRIMARY KEY,
+                org_id INTEGER NOT NULL REFERENCES organizations(id),
+                project_key TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                project_id INTEGER NOT NULL REFERENCES projects(id),
+                action TEXT NOT NULL,
+                reference_id TEXT NOT NULL,
+                description TEXT NOT NULL,
+                status TEXT NOT NULL
+                    CHECK (status IN ('scheduled', 'running', 'completed', 'failed', 'cancelled')),
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER,
+                start_at INTEGER NOT NULL,
+                errors TEXT
+            ) STRICT
+            """,
+            // Listing a project's jobs in id order reads this index in order: no sort.
+            "CREATE INDEX jobs_by_project ON jobs(project_id, id)",
+            // At most one active job per project, action and user. The index, not a read before the insert,
+            // decides: two concurrent inserts cannot both pass.
+            """
+            CREATE UNIQUE INDEX jobs_one_active ON jobs(project_id, action, reference_id)
+                WHERE status IN ('scheduled', 'running')
+            """,
+        ])
+}

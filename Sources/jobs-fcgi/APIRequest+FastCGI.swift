@@ -1,0 +1,50 @@
+import FastCGI
+import JobsCore
+
+extension APIRequest {
+    /// The API's view of a FastCGI request: `REQUEST_URI` up to its first `?` as the path, `QUERY_STRING` (or,
+    /// without it, the rest of `REQUEST_URI`) as the query, the `Authorization` header and the client's address.
+    ///
+    /// nginx passes `REQUEST_URI` as the client sent it, raw bytes included. Each byte that may not stand in a
+    /// URI as it is (controls, space, DEL, anything non-ASCII) is percent-encoded here, which leaves the meaning
+    /// unchanged (`/users/é` and `/users/%C3%A9` name the same user) while the API's percent-decoding still sees
+    /// invalid UTF-8 for what it is.
+    init(_ request: FastCGIRequest) {
+        let uri = Self.uriText(request.bytes(ofParam: "REQUEST_URI") ?? [])
+        let path: String
+        var query: String
+        if let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            path = String(uri[..<mark])
+            query = String(uri[uri.utf8.index(after: mark)...])
+        } else {
+            path = uri
+            query = ""
+        }
+        if let queryString = request.bytes(ofParam: "QUERY_STRING") {
+            query = Self.uriText(queryString)
+        }
+        self.init(
+            method: request.method ?? "",
+            path: path,
+            query: query,
+            authorization: request.authorization,
+            clientAddress: request.remoteAddress)
+    }
+
+    /// `bytes` as ASCII text: printable ASCII as it is, every other byte as `%XX`.
+    static func uriText(_ bytes: [UInt8]) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count)
+        for byte in bytes {
+            if byte > 0x20 && byte < 0x7F {
+                text.append(byte)
+            } else {
+                text.append(UInt8(ascii: "%"))
+                text.append(hex[Int(byte >> 4)])
+                text.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

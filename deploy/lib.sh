@@ -1,0 +1,36 @@
+# Helpers shared by deploy/*.sh. Source it: it sets repo_root and defines the functions below.
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise (never prompting under CI).
+as_root() {
+    if [[ $EUID -eq 0 ]]; then
+        "$@"
+    elif [[ -n ${CI:-} ]]; then
+        sudo -n "$@"
+    else
+        sudo "$@"
+    fi
+}
+
+# Installs the Debian packages the project needs that are missing; `apt-get update` runs only if one is missing.
+# The nginx binary may come from nginx or nginx-light, so it is looked for, not a package name.
+ensure_packages() {
+    local missing=() package
+    for package in spawn-fcgi libfcgi-dev libsqlite3-dev curl pkg-config; do
+        dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
+    done
+    [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)
+    ((${#missing[@]} == 0)) && return 0
+    log "installing ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# Fails early with a clear message when the Swift toolchain is not on PATH (it does not come from apt).
+ensure_swift() {
+    command -v swift >/dev/null || die "swift is not on PATH: install Swift 6 (https://www.swift.org/install/linux/)"
+}

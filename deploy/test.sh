@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the project and runs every test: unit, store, CLI and end to end (real nginx, spawn-fcgi, jobs-fcgi).
+# Installs the Debian packages it needs when they are missing (as root, or through sudo).
+# Works from any folder, without a terminal (CI=true, no stdin).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$repo_root"
+
+ensure_swift
+ensure_packages
+
+# Debug build: the tests run the jobs-fcgi and jobsctl built next to the test bundle (.build/debug).
+log "swift build"
+swift build </dev/null
+log "swift test"
+exec swift test </dev/null
