@@ -15,9 +15,10 @@ extension SQLiteJobStore {
         static let jobsPage =
             "SELECT \(jobColumns) FROM jobs WHERE project_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
         static let jobInProject = "SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2"
-        /// One statement, so that of many concurrent cancels exactly one finds the job still active.
+        /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled
+        /// job holds no lease: its worker's next renewal or finish finds it gone.
         static let cancelJob = """
-            UPDATE jobs SET status = 'cancelled', updated_at = ?3
+            UPDATE jobs SET status = 'cancelled', updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ?1 AND project_id = ?2 AND status IN ('scheduled', 'running')
             RETURNING \(jobColumns)
             """
@@ -31,6 +32,52 @@ extension SQLiteJobStore {
         static let activeJobID = """
             SELECT id FROM jobs
             WHERE project_id = ?1 AND action = ?2 AND reference_id = ?3 AND status IN ('scheduled', 'running')
+            """
+
+        // MARK: Workers
+
+        /// Claims up to `?4` due jobs for owner `?1` at time `?2` with a lease until `?3`, in one statement: the
+        /// write lock is taken before the candidates are read, so two claims never pick the same job.
+        ///
+        /// Three kinds of candidate, merged oldest `start_at` first (then id), each read from a partial index:
+        /// due `scheduled` jobs (`jobs_due`, in order, so the merge stops at the limit), `running` jobs whose
+        /// lease expired (`jobs_leased`), and `running` jobs without a lease (`jobs_leased`, `NULL` entries).
+        /// Only the last two are sorted, and there are few of them: one per dead worker's job. Separate branches
+        /// rather than `OR`: SQLite searches each index range instead of scanning the index. A taken-over job
+        /// keeps its `updated_at`: its status does not change. `RETURNING` gives rows in no particular order.
+        static let claimDueJobs = """
+            UPDATE jobs SET
+                status = 'running',
+                updated_at = CASE WHEN status = 'scheduled' THEN ?2 ELSE updated_at END,
+                lease_owner = ?1,
+                lease_expires_at = ?3
+            WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, start_at FROM jobs WHERE status = 'scheduled' AND start_at <= ?2
+                    UNION ALL
+                    SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at < ?2
+                    UNION ALL
+                    SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at IS NULL
+                    ORDER BY start_at, id
+                    LIMIT ?4))
+            RETURNING \(jobColumns), (SELECT project_key FROM projects WHERE projects.id = jobs.project_id)
+            """
+        /// Every write on a leased job is fenced on `status = 'running' AND lease_owner = ?2`.
+        static let renewLease = """
+            UPDATE jobs SET lease_expires_at = ?3
+            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+            RETURNING lease_expires_at
+            """
+        static let finishJob = """
+            UPDATE jobs SET status = ?3, errors = ?4, updated_at = ?5, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+            RETURNING \(jobColumns)
+            """
+        /// A `running` job without a lease is claimable at once (see ``claimDueJobs``).
+        static let releaseLease = """
+            UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+            RETURNING id
             """
 
         // MARK: Administration

@@ -99,11 +99,7 @@ struct JobsFCGI: ParsableCommand {
 
     /// The connector for `--store` or `JOBS_STORE`.
     private func storeConnector() throws -> SQLiteConnector {
-        let dsn = store ?? ProcessInfo.processInfo.environment["JOBS_STORE"] ?? ""
-        guard let location = StoreLocation(dsn: dsn) else {
-            throw StartupError("no store given: pass --store DSN or set JOBS_STORE")
-        }
-        switch location {
+        switch try StoreLocation.resolve(option: store) {
         case .sqlite(let path):
             return SQLiteConnector(path: path)
         case .postgres:

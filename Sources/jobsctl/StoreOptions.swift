@@ -13,11 +13,7 @@ struct StoreOptions: ParsableArguments {
 
     /// The connector for the store named by `--store` or `JOBS_STORE`.
     func connector() throws -> any JobStoreConnector {
-        let dsn = store ?? ProcessInfo.processInfo.environment["JOBS_STORE"] ?? ""
-        guard let location = StoreLocation(dsn: dsn) else {
-            throw CLIError("no store given: pass --store DSN or set JOBS_STORE")
-        }
-        switch location {
+        switch try StoreLocation.resolve(option: store) {
         case .sqlite(let path):
             return SQLiteConnector(path: path)
         case .postgres:

@@ -42,7 +42,7 @@ public enum CreateOutcome: Sendable, Equatable {
 }
 
 /// The administrative side of a store: what `jobsctl` does.
-public protocol StoreAdministration: JobStore {
+public protocol StoreAdministration: JobStore, WorkerStore {
     /// The schema version this connection's store has (0 for an empty store).
     func schemaVersion() throws -> Int
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a store lives, as given by `--store DSN` or `JOBS_STORE`.
 ///
 /// - a path (`/var/lib/jobs-api/jobs.sqlite3`, `./jobs.db`) or `sqlite:PATH`: the SQLite store in that file;
@@ -19,6 +21,18 @@ public enum StoreLocation: Sendable, Equatable {
         } else {
             self = .sqlite(path: trimmed)
         }
+    }
+}
+
+extension StoreLocation {
+    /// The store named by a `--store` option, or else by the environment variable `JOBS_STORE`.
+    public static func resolve(
+        option: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> StoreLocation {
+        guard let location = StoreLocation(dsn: option ?? environment["JOBS_STORE"] ?? "") else {
+            throw StoreError(.notInitialized, "No store given: pass --store DSN or set JOBS_STORE")
+        }
+        return location
     }
 }
 

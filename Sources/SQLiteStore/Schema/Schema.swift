@@ -2,7 +2,7 @@
 /// version; ``currentVersion`` follows.
 enum Schema {
     /// Every step, in version order, starting at 1.
-    static let migrations: [SchemaMigration] = [version1]
+    static let migrations: [SchemaMigration] = [version1, version2]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -64,5 +64,27 @@ enum Schema {
             CREATE UNIQUE INDEX jobs_one_active ON jobs(project_id, action, reference_id)
                 WHERE status IN ('scheduled', 'running')
             """,
+        ])
+
+    /// Leases for workers, and indexes that find due work without reading the whole table.
+    ///
+    /// A `running` job is held by the worker named in `lease_owner` until `lease_expires_at`; both are `NULL`
+    /// unless a worker holds it. A `running` job without a lease (released, imported as `running`, or left
+    /// `running` by a version 1 store, which had no workers) belongs to no one and is claimed like an expired
+    /// one. The `CHECK`s keep that shape: only a `running` job holds a lease, and a lease has both parts.
+    /// `ADD COLUMN` tests them against the rows already there, which all pass (every new value is `NULL`).
+    static let version2 = SchemaMigration(
+        version: 2,
+        statements: [
+            "ALTER TABLE jobs ADD COLUMN lease_owner TEXT CHECK (lease_owner IS NULL OR status = 'running')",
+            """
+            ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER
+                CHECK ((lease_expires_at IS NULL) = (lease_owner IS NULL))
+            """,
+            // Scheduled jobs by start time: a claim reads the due ones oldest first, in order, and stops at its
+            // limit. The entries end with the rowid, so equal start times come in id order with no sort.
+            "CREATE INDEX jobs_due ON jobs(start_at) WHERE status = 'scheduled'",
+            // Running jobs by lease end: a claim finds expired and missing leases without reading the others.
+            "CREATE INDEX jobs_leased ON jobs(lease_expires_at) WHERE status = 'running'",
         ])
 }

@@ -43,12 +43,14 @@ struct StoreFixture {
         return try admin.createProject(organizationID: owner, key: ProjectKey.random(), name: name, at: Self.now)
     }
 
-    /// Stores a job as it is and returns it, failing the test on a conflict.
+    /// Stores a job as it is and returns it, failing the test on a conflict. It may start 1 s after its
+    /// creation unless `startAt` says otherwise.
     @discardableResult
     func insertJob(
-        userID: String, status: JobStatus = .scheduled, projectID: Int64? = nil, createdAt: Int64 = now
+        userID: String, status: JobStatus = .scheduled, projectID: Int64? = nil, createdAt: Int64 = now,
+        startAt: Int64? = nil
     ) throws -> Job {
-        var job = NewJob.deleteUserData(userID: userID, createdAt: createdAt, startAt: createdAt + 1000)
+        var job = NewJob.deleteUserData(userID: userID, createdAt: createdAt, startAt: startAt ?? createdAt + 1000)
         job.status = status
         switch try admin.importJob(job, projectID: projectID ?? project.id) {
         case .created(let stored): return stored

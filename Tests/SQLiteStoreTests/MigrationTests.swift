@@ -1,0 +1,159 @@
+import JobsCore
+import Testing
+@testable import SQLiteStore
+
+@Suite("Migrating a version 1 store to the current schema")
+struct MigrationTests {
+    /// Everything a store holds, read through the store's own methods.
+    struct Contents: Equatable {
+        var organizations: [Organization]
+        var keys: [APIKeyRecord]
+        var projects: [Project]
+        var jobs: [Job]
+        /// Rows per table, and the last job id handed out (`sqlite_sequence`).
+        var counts: [Int64]
+    }
+
+    /// A store at schema version 1, as a program of that version left it, with data of every kind: two
+    /// organizations, an active and a revoked key, two projects, jobs in every status.
+    static func makeVersion1Store(at path: String) throws -> (store: SQLiteJobStore, key: APIKey) {
+        let store = try SQLiteConnector(path: path).open(create: true)
+        try store.enableWriteAheadLog()
+        try store.connection.immediateTransaction {
+            for statement in Schema.version1.statements {
+                try store.connection.execute(statement)
+            }
+            try store.connection.execute("PRAGMA user_version = 1")
+        }
+        #expect(try store.schemaVersion() == 1)
+
+        let key = APIKey.generate()
+        for (index, name) in ["Acme", "Globex"].enumerated() {
+            let organization = try store.createOrganization(name: name, at: Int64(index))
+            let active = index == 0 ? key : APIKey.generate()
+            _ = try store.createAPIKey(organizationID: organization.id, hash: active.hash, hint: active.hint, at: 5)
+            let revoked = APIKey.generate()
+            let record = try store.createAPIKey(
+                organizationID: organization.id, hash: revoked.hash, hint: revoked.hint, at: 6)
+            _ = try store.revokeAPIKey(id: record.id, at: 7)
+            let project = try store.createProject(
+                organizationID: organization.id, key: ProjectKey.random(), name: "Web \(index)", at: 8)
+            for (offset, status) in JobStatus.allCases.enumerated() {
+                var job = NewJob.deleteUserData(userID: "user-\(offset)", createdAt: 10, startAt: Int64(20 + offset))
+                job.status = status
+                if status != .scheduled { job.updatedAt = 30 }
+                if status == .failed { job.errors = "exit status 1" }
+                _ = try store.importJob(job, projectID: project.id)
+            }
+        }
+        // A deleted newest job: its id must stay used after the migration.
+        try store.connection.execute("DELETE FROM jobs WHERE id = (SELECT max(id) FROM jobs)")
+        return (store, key)
+    }
+
+    static func contents(of store: SQLiteJobStore) throws -> Contents {
+        let organizationIDs = try store.connection.rows("SELECT id FROM organizations ORDER BY id") { $0.int64(at: 0) }
+        let organizations = try organizationIDs.compactMap { try store.organization(id: $0) }
+        let keys = try organizations.flatMap { try store.apiKeys(organizationID: $0.id) }
+        let projectKeys = try store.connection.rows("SELECT project_key FROM projects ORDER BY id") { $0.text(at: 0) }
+        let projects = try projectKeys.compactMap(ProjectKey.init).compactMap { try store.project(key: $0) }
+        let jobs = try projects.flatMap { try store.jobs(projectID: $0.id, status: nil, afterID: 0, limit: 100) }
+        let counts = try store.connection.rows(
+            """
+            SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM api_keys),
+                (SELECT count(*) FROM projects), (SELECT count(*) FROM jobs),
+                (SELECT seq FROM sqlite_sequence WHERE name = 'jobs')
+            """
+        ) { row in (0..<5).map { row.int64(at: Int32($0)) } }
+        return Contents(
+            organizations: organizations, keys: keys, projects: projects, jobs: jobs, counts: counts.first ?? [])
+    }
+
+    @Test("the API refuses a version 1 store, naming the command that migrates it; jobsctl init keeps every row")
+    func migrateVersion1() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/v1.sqlite3"
+            let (old, key) = try Self.makeVersion1Store(at: path)
+            let before = try Self.contents(of: old)
+            #expect(before.counts == [2, 4, 2, 9, 10])
+            #expect(before.jobs.count == 9)
+
+            let connector = SQLiteConnector(path: path)
+            let error = #expect(throws: StoreError.self) { try connector.connect() }
+            #expect(error?.kind == .schemaMismatch)
+            #expect(
+                error?.message
+                    == "Job store \(path) is at schema version 1; this program needs \(Schema.currentVersion). "
+                    + "Migrate it with: jobsctl init --store \(path)")
+
+            // What `jobsctl init` does.
+            let admin = try connector.open(create: false)
+            let result = try admin.migrate()
+            #expect(result.from == 1)
+            #expect(result.to == Schema.currentVersion)
+            #expect(try admin.schemaVersion() == Schema.currentVersion)
+
+            #expect(try Self.contents(of: admin) == before)
+            #expect(try admin.connection.executeForText("PRAGMA integrity_check") == "ok")
+            #expect(try admin.connection.rows("PRAGMA foreign_key_check") { $0.text(at: 0) } == [])
+            let leased = try admin.connection.firstRow(
+                "SELECT count(*) FROM jobs WHERE lease_owner IS NOT NULL OR lease_expires_at IS NOT NULL"
+            ) { $0.int64(at: 0) }
+            #expect(leased == 0)
+            let indexes = try admin.connection.rows(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name"
+            ) { $0.text(at: 0) }
+            #expect(indexes == ["jobs_by_project", "jobs_due", "jobs_leased", "jobs_one_active"])
+
+            // The API serves it now, with the keys and jobs it had.
+            let api = try connector.connect()
+            let principal = try #require(try api.principal(forKeyHash: key.hash))
+            let project = try #require(before.projects.first)
+            #expect(principal.organizationID == project.organizationID)
+            let projectJobs = before.jobs.filter { $0.projectID == project.id }
+            #expect(try api.jobs(projectID: project.id, limit: 50, offset: 0) == projectJobs)
+            guard case .created(let fresh) = try api.createJob(
+                .deleteUserData(userID: "new", createdAt: 40, startAt: 50), projectID: project.id)
+            else {
+                Issue.record("no job created after the migration")
+                return
+            }
+            #expect(fresh.id == 11)
+
+            // Due scheduled jobs and the running jobs of version 1, which had no worker, are claimed.
+            let claimed = try admin.claimDueJobs(owner: "w1", now: 100, leaseUntil: 200, limit: 50)
+            let active = before.jobs.filter { $0.status == .scheduled || $0.status == .running }
+            #expect(active.count == 4)
+            #expect(Set(claimed.map(\.job.id)) == Set(active.map(\.id) + [fresh.id]))
+            #expect(claimed.map(\.job.startAt) == claimed.map(\.job.startAt).sorted())
+        }
+    }
+
+    @Test("the schema keeps a lease on running jobs only, and keeps both of its parts together")
+    func leaseConstraints() throws {
+        try StoreFixture.with { fixture in
+            let scheduled = try fixture.insertJob(userID: "scheduled")
+            let running = try fixture.insertJob(userID: "running", status: .running)
+            let attempts: [(sql: String, id: Int64)] = [
+                ("UPDATE jobs SET lease_owner = 'w', lease_expires_at = 1 WHERE id = ?1", scheduled.id),
+                ("UPDATE jobs SET lease_owner = 'w' WHERE id = ?1", running.id),
+                ("UPDATE jobs SET lease_expires_at = 1 WHERE id = ?1", running.id),
+            ]
+            for attempt in attempts {
+                let error = #expect(throws: SQLiteError.self) {
+                    try fixture.admin.connection.run(attempt.sql, [.integer(attempt.id)])
+                }
+                #expect(error?.kind == .invalid, "\(attempt.sql)")
+                #expect(error?.message.contains("CHECK constraint failed") == true, "\(attempt.sql)")
+            }
+            try fixture.admin.connection.run(
+                "UPDATE jobs SET lease_owner = 'w', lease_expires_at = 1 WHERE id = ?1", [.integer(running.id)])
+            // Leaving `running` without dropping the lease is refused too.
+            let error = #expect(throws: SQLiteError.self) {
+                try fixture.admin.connection.run(
+                    "UPDATE jobs SET status = 'completed' WHERE id = ?1", [.integer(running.id)])
+            }
+            #expect(error?.kind == .invalid)
+        }
+    }
+}
