@@ -30,6 +30,8 @@ let package = Package(
             name: "JobsCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Runs due jobs: claims them under a lease, runs each action's program, watches for cancellation.
+        .target(name: "JobsWorker", dependencies: ["JobsCore"]),
         // Owns every call into libfcgi.
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         // Owns every call into SQLite; the file-backed JobStore.
@@ -45,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "jobsctl",
             dependencies: [
-                "JobsCore", "SQLiteStore",
+                "JobsCore", "JobsWorker", "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +57,7 @@ let package = Package(
 
         .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "JobsCore", "JobsTesting"]),
+        .testTarget(name: "JobsWorkerTests", dependencies: ["JobsWorker", "JobsCore", "SQLiteStore", "JobsTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JobsTesting", "JobsCore"]),
         .testTarget(name: "CLITests", dependencies: ["JobsTesting", "JobsCore"]),
     ],

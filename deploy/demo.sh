@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Runs the Jobs API locally: a demo store with an organization, a key, two projects and jobs in every state, the
-# app under spawn-fcgi and nginx on 127.0.0.1:$DEMO_PORT (default 8080), then prints curl commands that work as
-# shown. Ctrl-C stops everything. The system's nginx configuration is not touched.
+# Runs the Jobs API locally: a demo store with an organization, a key, two projects and jobs in every state, demo
+# user data (a few users, several batches each), the app under spawn-fcgi and nginx on 127.0.0.1:$DEMO_PORT
+# (default 8080), and a worker that runs due jobs with deploy/actions/delete-user-data; then prints curl commands
+# that work as shown. New deletions are due at once (--schedule-delay 0s), so a deletion requested with curl goes
+# scheduled → running → completed within seconds and the user's data folder is gone. Ctrl-C stops everything.
+# The system's nginx configuration is not touched.
 #
 #   deploy/demo.sh           build (release), start, print the commands, wait for Ctrl-C
-#   deploy/demo.sh --check   the same, but run the printed commands, check each answers 200, stop (for CI)
+#   deploy/demo.sh --check   the same, but run the printed commands, check each answers 200, then request the
+#                            deletion of a demo user, poll its job until completed (20 s at most), check its
+#                            data is gone and the rest is not, and stop (for CI)
 #
 # Environment: DEMO_PORT (default 8080); DEMO_DIR (default deploy/.demo, recreated on every run);
 # JOBS_BIN_DIR: use jobs-fcgi and jobsctl from there instead of building (the tests pass their debug build).
@@ -45,11 +50,20 @@ run_dir=$(mktemp -d /tmp/jobs-api-demo.XXXXXX)
 chmod 0755 "$run_dir"
 export JOBS_STORE=$demo_dir/jobs.sqlite3
 export JOBS_DEMO_LOG=$demo_dir/jobs-fcgi.log
+# The demo action's data folder (the worker passes its environment on to the action).
+export USER_DATA_DIR=$demo_dir/user-data
+worker_log=$demo_dir/worker.log
 
 nginx_pid=""
+worker_pid=""
 stop() {
     trap - EXIT INT TERM
     log "stopping"
+    if [[ -n $worker_pid ]]; then
+        # SIGTERM: the worker lets a running action finish (10 s at most), releases what it must, and exits.
+        kill -TERM "$worker_pid" 2>/dev/null || true
+        wait "$worker_pid" 2>/dev/null || true
+    fi
     if [[ -s $run_dir/jobs-fcgi.pids ]]; then
         # spawn-fcgi -F leaves its children running on their own: stop each by its pid, and wait (up to 5 s) until
         # none is left but a zombie for init to reap.
@@ -93,11 +107,26 @@ scheduled_id=$(jobsctl job create --project "$project_key" --user barbara@exampl
 jobsctl job create --project "$project_key" --user ken@example.com >/dev/null
 jobsctl job create --project "$other_key" --user linus@example.com >/dev/null
 
+# Demo user data, as deploy/actions/delete-user-data expects it: one folder per user, named by the SHA-256 of the
+# user id (never the id itself: it is untrusted), holding numbered batches.
+demo_users=(ada@example.com grace@example.com shekar@example.com "zoë/../../etc passwd")
+for user in "${demo_users[@]}"; do
+    hash=$(printf '%s' "$user" | sha256sum)
+    folder=$USER_DATA_DIR/users/${hash%% *}
+    mkdir -p "$folder"
+    for batch in 1 2 3 4; do
+        for session in 1 2 3; do
+            printf '{"sessionId":%d,"batch":%d}\n' "$((batch * 100 + session))" "$batch"
+        done >"$folder/batch-000$batch.jsonl"
+    done
+done
+
 log "starting jobs-fcgi (spawn-fcgi -F 2) and nginx on 127.0.0.1:$port"
 # -M 0666: nginx's workers run as another user (nobody when started as root); the folder is this demo's own.
 # spawn-fcgi -F points its children's stderr at /dev/null: a shell that execs the app (same pid) keeps the log.
+# --schedule-delay 0s: a deletion requested now is due now, so the worker runs it at its next look (1 s).
 spawn-fcgi -F 2 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pids" -- \
-    /bin/sh -c 'exec "$0" "$@" 2>>"$JOBS_DEMO_LOG"' "$bin_dir/jobs-fcgi" >/dev/null \
+    /bin/sh -c 'exec "$0" "$@" 2>>"$JOBS_DEMO_LOG"' "$bin_dir/jobs-fcgi" --schedule-delay 0s >/dev/null \
     || die "spawn-fcgi failed; see $demo_dir/jobs-fcgi.log"
 bash "$repo_root/deploy/nginx-local-conf.sh" "$demo_dir" "$run_dir" "$port"
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$demo_dir/" -c "$demo_dir/nginx.conf" -e "$demo_dir/error.log" &
@@ -109,6 +138,18 @@ for ((tries = 0; ; tries++)); do
     [[ $status == 401 ]] && break
     kill -0 "$nginx_pid" 2>/dev/null || die "nginx stopped; see $demo_dir/error.log"
     ((tries < 200)) || die "no answer from the app (last status $status); see $demo_dir/jobs-fcgi.log, $demo_dir/error.log"
+    sleep 0.05
+done
+
+log "starting the worker (log: $worker_log)"
+# A pause between batches, so that "running" can be seen while polling.
+BATCH_PAUSE_SECONDS=0.4 "$bin_dir/jobsctl" worker --poll-seconds 1 \
+    --action delete_user_data=deploy/actions/delete-user-data </dev/null >>"$worker_log" 2>&1 &
+worker_pid=$!
+for ((tries = 0; ; tries++)); do
+    grep -q ' started: ' "$worker_log" 2>/dev/null && break
+    kill -0 "$worker_pid" 2>/dev/null || die "the worker stopped: $(cat "$worker_log")"
+    ((tries < 200)) || die "the worker did not start; see $worker_log"
     sleep 0.05
 done
 
@@ -135,11 +176,46 @@ for request in "${requests[@]}"; do
     fi
 done
 
-if $check; then
-    ((failures == 0)) || die "$failures of ${#requests[@]} demo requests did not answer 200"
-    log "demo check passed: ${#requests[@]} requests answered 200"
+# The worker's part: a deletion requested now runs at once (the demo user's data has four batches).
+flow_user=ada@example.com
+flow_hash=$(printf '%s' "$flow_user" | sha256sum)
+flow_folder=$USER_DATA_DIR/users/${flow_hash%% *}
+printf "\nA worker runs due jobs (its log: %s). Delete a demo user's data, then poll the job the answer names\n" \
+    "$worker_log"
+printf "until it went scheduled → running → completed; the user's folder in %s/users is then gone:\n\n" \
+    "$USER_DATA_DIR"
+printf 'curl -X DELETE -H %s %s\n' "'Authorization: Bearer $key'" "'$base/users/$flow_user'"
+if ! $check; then
+    printf 'curl -H %s %s\n' "'Authorization: Bearer $key'" "'$base/jobs/JOB_ID'   # JOB_ID: the jobId it answered"
+    printf '\nStore: %s (JOBS_STORE for jobsctl). Logs: %s/jobs-fcgi.log, %s, %s/access.log\n' \
+        "$JOBS_STORE" "$demo_dir" "$worker_log" "$demo_dir"
+    printf 'Press Ctrl-C to stop.\n'
+    wait "$nginx_pid" || true
     exit 0
 fi
-printf '\nStore: %s (JOBS_STORE for jobsctl). Logs: %s/jobs-fcgi.log, %s/access.log\n' "$JOBS_STORE" "$demo_dir" "$demo_dir"
-printf 'Press Ctrl-C to stop.\n'
-wait "$nginx_pid" || true
+
+((failures == 0)) || die "$failures of ${#requests[@]} demo requests did not answer 200"
+status=$(curl -sS -o "$demo_dir/response.json" -w '%{http_code}' -X DELETE -H "Authorization: Bearer $key" \
+    "$base/users/$flow_user") || status=000
+printf '  -> %s %s\n' "$status" "$(head -c 300 "$demo_dir/response.json")"
+[[ $status == 200 ]] || die "the deletion of $flow_user answered $status"
+job_id=$(field jobId <"$demo_dir/response.json")
+[[ $job_id =~ ^[0-9]+$ ]] || die "no jobId in the answer"
+printf 'curl -H %s %s\n' "'Authorization: Bearer $key'" "'$base/jobs/$job_id'"
+seen=scheduled
+for ((tries = 0; ; tries++)); do
+    job_status=$(curl -sS -H "Authorization: Bearer $key" "$base/jobs/$job_id" | field status) || job_status=""
+    [[ $job_status == "${seen##* }" ]] || seen="$seen → $job_status"
+    [[ $job_status == completed ]] && break
+    [[ $job_status == failed || $job_status == cancelled ]] && die "job $job_id is $job_status; see $worker_log"
+    ((tries < 100)) || die "job $job_id is not completed after 20 s (seen: $seen); see $worker_log"
+    sleep 0.2
+done
+printf '  -> %s\n' "$seen"
+grep -q "job $job_id (.*scheduled → running" "$worker_log" || die "the worker did not log job $job_id starting"
+grep -q "job $job_id (.*running → completed" "$worker_log" || die "the worker did not log job $job_id completing"
+[[ ! -e $flow_folder ]] || die "job $job_id completed but $flow_folder is still there"
+remaining=$(find "$USER_DATA_DIR/users" -name 'batch-*' | wc -l)
+((remaining > 0)) || die "other users' data is gone too"
+log "demo check passed: ${#requests[@]} requests answered 200; job $job_id went $seen and $flow_user's data is gone"
+exit 0

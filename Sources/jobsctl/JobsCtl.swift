@@ -11,6 +11,6 @@ struct JobsCtl: ParsableCommand {
             The store is named by --store DSN or the environment variable JOBS_STORE: a file path (or sqlite:PATH) \
             for the SQLite store. Output is JSON: one object, or one object per line for lists.
             """,
-        subcommands: [Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self]
+        subcommands: [Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self, WorkerCommand.self]
     )
 }

@@ -2,8 +2,9 @@ import Foundation
 import JobsTesting
 import Testing
 
-/// `deploy/demo.sh --check` as CI runs it: seeds a demo store, starts spawn-fcgi and nginx, runs the curl commands
-/// it prints, expects 200 from each, and stops everything.
+/// `deploy/demo.sh --check` as CI runs it: seeds a demo store and demo user data, starts spawn-fcgi, nginx and a
+/// worker, runs the curl commands it prints, expects 200 from each, requests a user's deletion and polls the job
+/// until it completed and the user's data is gone, and stops everything.
 @Suite
 struct DemoScriptTests {
     @Test func demoCheckSucceeds() throws {
@@ -19,7 +20,10 @@ struct DemoScriptTests {
         #expect(result.status == 0, "stdout:\n\(result.output)\nstderr:\n\(result.errorOutput)")
         #expect(result.errorOutput.contains("demo check passed"), "\(result.errorOutput)")
         let printed = result.output.split(separator: "\n").filter { $0.hasPrefix("curl ") }
-        #expect(printed.count == 4, "\(result.output)")
+        // Four requests, then a user's deletion and the poll of its job.
+        #expect(printed.count == 6, "\(result.output)")
         #expect(printed.allSatisfy { $0.contains("3sWXSsqHgSKnE87YkNJK") && $0.contains("Bearer jobs_") })
+        #expect(printed.dropLast().last?.contains("-X DELETE") == true && printed.last?.contains("/jobs/") == true)
+        #expect(result.output.contains("-> scheduled → running → completed"), "\(result.output)")
     }
 }

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A pipe whose descriptors are closed on exec (the program gets its end through `dup2` only), each end closed
+/// exactly once: by ``closeRead()``/``closeWrite()`` or, at the latest, when the value goes away. Closing a
+/// descriptor twice could close another thread's file that took its number in between.
+final class ProcessPipe {
+    private(set) var read: Int32
+    private(set) var write: Int32
+
+    init() throws(WorkerError) {
+        var descriptors: [Int32] = [0, 0]
+        guard pipe(&descriptors) == 0 else { throw WorkerError.system("pipe") }
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        read = descriptors[0]
+        write = descriptors[1]
+    }
+
+    deinit {
+        closeRead()
+        closeWrite()
+    }
+
+    /// Hands the read end over to the caller, who closes it from now on.
+    func takeRead() -> Int32 {
+        defer { read = -1 }
+        return read
+    }
+
+    func closeRead() {
+        if read >= 0 { close(read) }
+        read = -1
+    }
+
+    func closeWrite() {
+        if write >= 0 { close(write) }
+        write = -1
+    }
+
+    /// Writes all of `bytes` without blocking, then closes the write end (the reader sees end of file after
+    /// them). Fails when they do not fit in the pipe.
+    func fill(with bytes: [UInt8]) throws(WorkerError) {
+        _ = fcntl(write, F_SETFL, fcntl(write, F_GETFL) | O_NONBLOCK)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(write, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                throw WorkerError("the job's input (\(bytes.count) bytes) does not fit in a pipe")
+            }
+            offset += written
+        }
+        closeWrite()
+    }
+}

@@ -1,0 +1,210 @@
+import JobsCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs due jobs: claims them from the store under a lease, runs each one's program on a thread of its own, and
+/// writes the result.
+///
+/// The thread that calls ``run()`` claims: whenever a slot is free it claims up to that many due jobs in one
+/// atomic step (`scheduled` jobs whose `startAt` passed, oldest first, and `running` jobs whose worker's lease
+/// expired), and looks again at once while claims come back full, otherwise after ``WorkerConfiguration/pollInterval``.
+/// Each job then runs as a ``JobRun`` on its own thread, with its own store connection. Since claims are
+/// atomic in the store, any number of workers, in any number of processes, can share one store.
+///
+/// ``stop()`` (SIGTERM, SIGINT) ends claiming; running programs get ``WorkerConfiguration/grace`` to finish, then
+/// are stopped, and their leases released so that the next worker runs those jobs again at once.
+public final class Worker: @unchecked Sendable {
+    // Safe to share: the mutable state (`runs`, `stopRequests`, `stopReason`, `tally`) is only touched with
+    // `state` held; the rest is set in `init`.
+
+    /// Opens a store connection for the calling thread.
+    public typealias Connect = @Sendable () throws -> any WorkerStore
+
+    /// How this worker runs.
+    public let configuration: WorkerConfiguration
+    private let connect: Connect
+    private let log: WorkerLog
+    private let baseEnvironment: [String]
+
+    private let state = ConditionLock()
+    private var runs: [Int64: JobRun] = [:]
+    private var stopRequests = 0
+    private var stopReason: String?
+    private var tally = WorkerSummary()
+
+    /// - Parameters:
+    ///   - connect: opens a connection of the calling thread's own; called once by ``run()`` and once per job.
+    ///   - environment: the environment every program inherits (`NAME=value`), the worker's own by default;
+    ///     the job's variables (`JOB_ID`, …) replace any of the same name.
+    public init(
+        configuration: WorkerConfiguration, connect: @escaping Connect, log: WorkerLog,
+        environment: [String] = Worker.processEnvironment()
+    ) {
+        self.configuration = configuration
+        self.connect = connect
+        self.log = log
+        let jobVariables = Set(JobRun.jobVariables)
+        baseEnvironment = environment.filter { entry in
+            !jobVariables.contains(String(entry.prefix { $0 != "=" }))
+        }
+    }
+
+    /// This process's environment, as `NAME=value` entries.
+    public static func processEnvironment() -> [String] {
+        var entries: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            entries.append(String(cString: entry))
+            cursor += 1
+        }
+        return entries
+    }
+
+    /// Asks the worker to stop: it claims nothing more, lets running programs finish for the grace period, then
+    /// stops them and releases their leases, and ``run()`` returns. A second request skips the grace period.
+    /// Any thread; `reason` (`SIGTERM`) is logged.
+    public func stop(reason: String) {
+        state.withLock {
+            stopRequests += 1
+            if stopReason == nil { stopReason = reason }
+            // Logged before the claiming thread wakes, so that the log tells the events in order.
+            log.write(stopRequests == 1
+                ? "\(reason): claiming no more jobs; running ones get \(configuration.grace.settingText) to finish"
+                : "\(reason) again: stopping running programs now")
+            state.broadcast()
+        }
+    }
+
+    /// Runs until ``stop()`` or, with ``WorkerConfiguration/runOnce``, until no due job is left and every claimed
+    /// one ended. Throws when the store cannot be opened at the start, or (run once) when claiming failed.
+    @discardableResult
+    public func run() throws -> WorkerSummary {
+        let store = try connect()
+        let programs = configuration.programs.values.map(\.description).sorted()
+        log.write(
+            "worker \(configuration.owner) started: concurrency \(configuration.concurrency), poll "
+                + "\(configuration.pollInterval.settingText), lease \(configuration.lease.settingText), action timeout "
+                + "\(configuration.actionTimeout?.settingText ?? "none"), grace \(configuration.grace.settingText)"
+                + (configuration.runOnce ? ", once" : "") + "; actions: "
+                + (programs.isEmpty ? "none (every job fails)" : programs.joined(separator: " ")))
+
+        var claimFailure: (any Error)?
+        var moreMayBeDue = true
+        var nextPoll = ContinuousClock.now
+        while true {
+            let (stopping, running) = state.withLock { (stopRequests > 0, runs.count) }
+            if stopping { break }
+            let free = configuration.concurrency - running
+            let now = ContinuousClock.now
+            if free > 0 && (moreMayBeDue || now >= nextPoll) {
+                do {
+                    let claimed = try claim(limit: free, on: store)
+                    moreMayBeDue = claimed == free
+                } catch {
+                    log.write("claiming due jobs failed (trying again in \(configuration.pollInterval.settingText)): \(error)")
+                    moreMayBeDue = false
+                    if configuration.runOnce { claimFailure = error }
+                }
+                if !moreMayBeDue { nextPoll = ContinuousClock.now + configuration.pollInterval }
+            }
+            if configuration.runOnce && !moreMayBeDue {
+                // Nothing more is due: wait for the claimed jobs, then return.
+                state.withLock {
+                    while stopRequests == 0 && !runs.isEmpty { state.wait(until: nil) }
+                }
+                break
+            }
+            state.withLock {
+                while stopRequests == 0 {
+                    if moreMayBeDue && runs.count < configuration.concurrency { return }
+                    if !moreMayBeDue && ContinuousClock.now >= nextPoll { return }
+                    state.wait(until: moreMayBeDue ? nil : nextPoll)
+                }
+            }
+        }
+        stopRunningJobs()
+
+        let summary = state.withLock { tally }
+        let reason = state.withLock { stopReason }
+        log.write(
+            "worker \(configuration.owner) stopped\(reason.map { " on \($0)" } ?? ""): \(summary.claimed) claimed, "
+                + "\(summary.completed) completed, \(summary.failed) failed, \(summary.cancelled) cancelled, "
+                + "\(summary.released) released, \(summary.other) lost or unrecorded")
+        if let claimFailure { throw claimFailure }
+        return summary
+    }
+
+    /// Claims up to `limit` due jobs and starts a run for each; returns how many it claimed.
+    private func claim(limit: Int, on store: any WorkerStore) throws -> Int {
+        let now = JobsAPI.now()
+        let claimed = try store.claimDueJobs(
+            owner: configuration.owner, now: now, leaseUntil: now + configuration.lease.inMilliseconds, limit: limit)
+        for job in claimed.sorted(by: { ($0.job.startAt, $0.job.id) < ($1.job.startAt, $1.job.id) }) {
+            let run = JobRun(claimed: job, configuration: configuration, baseEnvironment: baseEnvironment, log: log)
+            run.logClaim(claimedAt: now)
+            state.withLock {
+                runs[job.job.id] = run
+                tally.claimed += 1
+            }
+            do {
+                try DetachedThread.start { [self] in execute(run) }
+            } catch {
+                log.write("\(run.subject): cannot start a thread (\(error)); releasing its lease")
+                _ = try? store.releaseLease(jobID: job.job.id, owner: configuration.owner)
+                ended(run, .released)
+            }
+        }
+        return claimed.count
+    }
+
+    /// A run's thread: opens its own connection, runs the job, reports its end.
+    private func execute(_ run: JobRun) {
+        let outcome: JobRunOutcome
+        do {
+            outcome = run.run(on: try connect())
+        } catch {
+            log.write(
+                "\(run.subject): cannot open the store (\(error)); the job stays running until its lease expires, "
+                    + "then a worker runs it again")
+            outcome = .unrecorded
+        }
+        ended(run, outcome)
+    }
+
+    private func ended(_ run: JobRun, _ outcome: JobRunOutcome) {
+        state.withLock {
+            runs[run.claimed.job.id] = nil
+            tally.count(outcome)
+            state.broadcast()
+        }
+    }
+
+    /// Lets running programs finish for the grace period (unless asked twice), then has every run stop its
+    /// program and release its lease, and waits for them.
+    private func stopRunningJobs() {
+        let graceEnds = ContinuousClock.now + configuration.grace
+        let remaining = state.withLock { () -> [JobRun] in
+            while !runs.isEmpty && stopRequests < 2 && ContinuousClock.now < graceEnds {
+                state.wait(until: graceEnds)
+            }
+            return Array(runs.values)
+        }
+        guard !remaining.isEmpty else { return }
+        log.write("stopping \(remaining.count) running job\(remaining.count == 1 ? "" : "s")")
+        for run in remaining { run.requestStop() }
+        // Each run ends within the grace period (SIGTERM, then SIGKILL) plus its last write. Past a generous
+        // bound (a program stuck in the kernel), the worker leaves: those leases expire on their own.
+        let deadline = ContinuousClock.now + configuration.grace + configuration.lease + .seconds(5)
+        let stuck = state.withLock { () -> Int in
+            while !runs.isEmpty && ContinuousClock.now < deadline { state.wait(until: deadline) }
+            return runs.count
+        }
+        if stuck > 0 {
+            log.write("\(stuck) job\(stuck == 1 ? "" : "s") did not stop in time; their leases expire on their own")
+        }
+    }
+}
