@@ -16,11 +16,12 @@ as_root() {
     fi
 }
 
-# Installs the Debian packages the project needs that are missing; `apt-get update` runs only if one is missing.
+# Installs the Debian packages the project needs that are missing, and the ones named as arguments (a script's own
+# extras, such as deploy/bench.sh's wrk); `apt-get update` runs only if one is missing.
 # The nginx binary may come from nginx or nginx-light, so it is looked for, not a package name.
 ensure_packages() {
     local missing=() package
-    for package in spawn-fcgi libfcgi-dev libsqlite3-dev curl pkg-config; do
+    for package in spawn-fcgi libfcgi-dev libsqlite3-dev curl pkg-config "$@"; do
         dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
     done
     [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)

@@ -2,20 +2,28 @@
 # Writes a self-contained nginx configuration that serves the shipped site (nginx/jobs-api.conf) on
 # 127.0.0.1:PORT for a local run (deploy/demo.sh, the end-to-end tests), touching nothing of the system's nginx.
 #
-# Usage: deploy/nginx-local-conf.sh CONF_DIR RUN_DIR PORT
+# Usage: deploy/nginx-local-conf.sh CONF_DIR RUN_DIR PORT [EXTRA_CONF...]
 #   CONF_DIR  gets nginx.conf, the rewritten site, fastcgi_params, the logs and the pid file.
 #   RUN_DIR   holds the app's socket (RUN_DIR/jobs-fcgi.sock) and nginx's temporary files. Started as root,
 #             nginx's workers run as nobody: RUN_DIR and every folder above it must be searchable by others.
+#   EXTRA_CONF  files included in the http block after the site, read when nginx starts (they may be written
+#             after this script, in an existing folder): more server blocks, such as deploy/bench.sh's reference
+#             servers.
 # Start it with: nginx -p CONF_DIR -c CONF_DIR/nginx.conf -e CONF_DIR/error.log   (it stays in the foreground)
 set -euo pipefail
 
-if [[ $# -ne 3 ]]; then
-    echo "usage: $0 CONF_DIR RUN_DIR PORT" >&2
+if [[ $# -lt 3 ]]; then
+    echo "usage: $0 CONF_DIR RUN_DIR PORT [EXTRA_CONF...]" >&2
     exit 2
 fi
 conf_dir=$(cd "$1" && pwd)
 run_dir=$(cd "$2" && pwd)
 port=$3
+shift 3
+extra_includes=""
+for extra in "$@"; do
+    extra_includes+="    include $(cd "$(dirname "$extra")" && pwd)/$(basename "$extra");"$'\n'
+done
 site="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nginx/jobs-api.conf"
 socket="$run_dir/jobs-fcgi.sock"
 
@@ -57,5 +65,5 @@ http {
     uwsgi_temp_path $run_dir/nginx-temp/uwsgi;
 
     include $conf_dir/jobs-api.conf;
-}
+$extra_includes}
 EOF
