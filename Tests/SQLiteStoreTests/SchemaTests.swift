@@ -163,7 +163,7 @@ struct SchemaTests {
 
     /// Each query the API runs per request, with what SQLite's plan for it must say.
     static let plans: [(name: String, sql: String, expected: String)] = [
-        ("list jobs", SQLiteJobStore.SQL.jobsPage, "SEARCH jobs USING INDEX jobs_by_project (project_id=?)"),
+        ("list jobs", SQLiteJobStore.SQL.jobsPage, "SEARCH jobs USING COVERING INDEX jobs_by_project (project_id=?)"),
         ("get job", SQLiteJobStore.SQL.jobInProject, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("cancel job", SQLiteJobStore.SQL.cancelJob, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("active job", SQLiteJobStore.SQL.activeJobID,
