@@ -9,6 +9,7 @@ import Glibc
 /// It sends the request bytes exactly as given, so tests can send what real clients would never produce (`%00`,
 /// raw CR or LF, two `Authorization` headers, a 64 KB header line), then reads until the server closes the
 /// connection. Each request has a connection of its own: the value is safe to use from many threads at once.
+/// ``HTTPConnection`` keeps one connection alive for many requests.
 public struct HTTPClient: Sendable {
     /// The server's TCP port on 127.0.0.1.
     public var port: UInt16
@@ -80,7 +81,7 @@ public struct HTTPClient: Sendable {
 
     /// Connects to 127.0.0.1:port within `timeout`, then sets the send and receive timeouts.
     /// The corresponding C functions are `socket`, `connect` and `poll`.
-    private func connect() throws -> Int32 {
+    func connect() throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw SocketError(operation: "socket", code: errno) }
         var address = sockaddr_in()
@@ -121,7 +122,7 @@ public struct HTTPClient: Sendable {
     }
 
     /// The corresponding C function is `send`, with `MSG_NOSIGNAL` so a closed peer is an error, not a SIGPIPE.
-    private func sendAll(_ bytes: [UInt8], on socket: Int32) throws {
+    func sendAll(_ bytes: [UInt8], on socket: Int32) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes {

@@ -94,7 +94,17 @@ final class ActionProcess {
         // The pipes must stay open until the program has its copies: their owners could otherwise be released
         // right after their descriptors were last read, before the spawn.
         let result = withExtendedLifetime((inputPipe, errorPipe)) {
-            posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            // A program file written a moment ago may still be open for writing in another process that forked
+            // meanwhile (the descriptor lives in that child until its own exec): the kernel then refuses with
+            // ETXTBSY for a few milliseconds. Try again for up to half a second before calling it a failure.
+            var result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            var attempts = 0
+            while result == ETXTBSY && attempts < 50 {
+                attempts += 1
+                usleep(10_000)
+                result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            }
+            return result
         }
         // The program has its copies; the worker's copies of its ends close with the pipes.
         guard result == 0 else {
