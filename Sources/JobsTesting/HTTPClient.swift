@@ -185,27 +185,6 @@ extension HTTPClient {
     }
 }
 
-/// Lets threads that are ready start their step at the same moment.
-final class StartLine: @unchecked Sendable {
-    // Safe to share: `arrived` is only touched with `condition` locked.
-    private let condition = NSCondition()
-    private let count: Int
-    private var arrived = 0
-
-    init(count: Int) { self.count = count }
-
-    /// Blocks until `count` threads have called this.
-    func arriveAndWait() {
-        condition.lock()
-        defer { condition.unlock() }
-        arrived += 1
-        if arrived == count {
-            condition.broadcast()
-        } else {
-            while arrived < count { condition.wait() }
-        }
-    }
-}
 
 /// One slot per thread for its result.
 final class ParallelResults<Element: Sendable>: @unchecked Sendable {

@@ -219,23 +219,12 @@ struct JobCommandTests {
         let (cli, _, projectKey) = try CLI.seeded()
         let job = try #require(try cli.json(["job", "create", "--project", projectKey, "--user", "racer"]).first)
         let id = String(try #require(job["jobId"]?.int))
-        let results = Results()
-        DispatchQueue.concurrentPerform(iterations: 12) { _ in
-            let result = try? cli.run(["job", "cancel", "--project", projectKey, id])
-            results.append(result?.status ?? -1)
+        let statuses = concurrently(threads: 12) { startLine in
+            startLine.arriveAndWait()
+            return (try? cli.run(["job", "cancel", "--project", projectKey, id]))?.status ?? -1
         }
-        let statuses = results.values
         #expect(statuses.count == 12)
         #expect(statuses.filter { $0 == 0 }.count == 1)
         #expect(statuses.filter { $0 != 0 && $0 != -1 }.count == 11)
     }
-}
-
-/// Collects values from concurrent closures.
-final class Results: @unchecked Sendable {
-    // Safe to share: every access holds `lock`.
-    private let lock = NSLock()
-    private var stored: [Int32] = []
-    func append(_ value: Int32) { lock.withLock { stored.append(value) } }
-    var values: [Int32] { lock.withLock { stored } }
 }

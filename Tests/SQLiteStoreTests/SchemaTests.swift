@@ -1,6 +1,8 @@
 import Foundation
 import JobsCore
+import JobsTesting
 import Testing
+
 @testable import SQLiteStore
 
 @Suite("Opening stores, schema versions and migrations")

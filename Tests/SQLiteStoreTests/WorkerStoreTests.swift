@@ -1,5 +1,7 @@
 import JobsCore
+import JobsTesting
 import Testing
+
 @testable import SQLiteStore
 
 @Suite("Workers: claiming due jobs under a lease, renewing, finishing, releasing")
