@@ -112,20 +112,7 @@ nginx_pid=""
 stop() {
     trap - EXIT INT TERM
     log "stopping"
-    # spawn-fcgi -F leaves its children running on their own: stop each by its pid and wait (up to 5 s) until it
-    # is gone or a zombie for init to reap; one still running then is killed.
-    local pidfile pid tries
-    running() { [[ -e /proc/$1 ]] && ! grep -q ') Z' "/proc/$1/stat" 2>/dev/null; }
-    for pidfile in "$run_dir/jobs-fcgi.pid" "$run_dir/ceiling.pid"; do
-        [[ -s $pidfile ]] || continue
-        pid=$(cat "$pidfile")
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((tries = 0; tries < 500; tries++)); do
-            running "$pid" || break
-            sleep 0.01
-        done
-        ! running "$pid" || kill -KILL "$pid" 2>/dev/null || true
-    done
+    stop_pids_in "$run_dir/jobs-fcgi.pid" "$run_dir/ceiling.pid"
     if [[ -n $nginx_pid ]]; then
         kill -TERM "$nginx_pid" 2>/dev/null || true
         wait "$nginx_pid" 2>/dev/null || true
@@ -140,8 +127,6 @@ trap 'exit 130' INT TERM
 # MARK: The store
 
 jobsctl() { JOBS_STORE=$store "$bin_dir/jobsctl" "$@"; }
-# The value of a string or integer field of a one-line JSON object printed by jobsctl (its output is compact).
-field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
 
 log "creating a store with $jobs jobs over $projects projects"
 store_started=$(date +%s.%N)

@@ -64,18 +64,7 @@ stop() {
         kill -TERM "$worker_pid" 2>/dev/null || true
         wait "$worker_pid" 2>/dev/null || true
     fi
-    if [[ -s $run_dir/jobs-fcgi.pids ]]; then
-        # spawn-fcgi -F leaves its children running on their own: stop each by its pid, and wait (up to 5 s) until
-        # none is left but a zombie for init to reap.
-        local pid tries
-        for pid in $(cat "$run_dir/jobs-fcgi.pids"); do
-            kill -TERM "$pid" 2>/dev/null || true
-            for ((tries = 0; tries < 500; tries++)); do
-                [[ -e /proc/$pid ]] && ! grep -q ') Z' "/proc/$pid/stat" 2>/dev/null || break
-                sleep 0.01
-            done
-        done
-    fi
+    stop_pids_in "$run_dir/jobs-fcgi.pids"
     if [[ -n $nginx_pid ]]; then
         kill -TERM "$nginx_pid" 2>/dev/null || true
         wait "$nginx_pid" 2>/dev/null || true
@@ -86,8 +75,6 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 
 jobsctl() { "$bin_dir/jobsctl" "$@"; }
-# The value of a string or integer field of a one-line JSON object printed by jobsctl (its output is compact).
-field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
 
 log "seeding $JOBS_STORE"
 jobsctl init >/dev/null

@@ -35,3 +35,27 @@ ensure_packages() {
 ensure_swift() {
     command -v swift >/dev/null || die "swift is not on PATH: install Swift 6 (https://www.swift.org/install/linux/)"
 }
+
+# The value of a string or integer field of a one-line JSON object printed by jobsctl (its output is compact).
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+
+# Whether process PID is still running: neither gone nor a zombie waiting for its parent (or init) to reap it.
+process_running() { [[ -e /proc/$1 ]] && ! grep -q ') Z' "/proc/$1/stat" 2>/dev/null; }
+
+# Sends SIGTERM to each pid listed in the files given (spawn-fcgi -P writes one per child) and waits up to 5 s
+# for each to end; one still running then is killed. spawn-fcgi -F leaves its children on their own, so nothing
+# else stops them.
+stop_pids_in() {
+    local pidfile pid tries
+    for pidfile in "$@"; do
+        [[ -s $pidfile ]] || continue
+        for pid in $(cat "$pidfile"); do
+            kill -TERM "$pid" 2>/dev/null || true
+            for ((tries = 0; tries < 500; tries++)); do
+                process_running "$pid" || break
+                sleep 0.01
+            done
+            ! process_running "$pid" || kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+}

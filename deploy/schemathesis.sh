@@ -57,16 +57,7 @@ export JOBS_APP_LOG=$app_log
 nginx_pid=""
 stop() {
     trap - EXIT INT TERM
-    local pid tries
-    if [[ -s $run_dir/jobs-fcgi.pids ]]; then
-        for pid in $(cat "$run_dir/jobs-fcgi.pids"); do
-            kill -TERM "$pid" 2>/dev/null || true
-            for ((tries = 0; tries < 500; tries++)); do
-                [[ -e /proc/$pid ]] && ! grep -q ') Z' "/proc/$pid/stat" 2>/dev/null || break
-                sleep 0.01
-            done
-        done
-    fi
+    stop_pids_in "$run_dir/jobs-fcgi.pids"
     if [[ -n $nginx_pid ]]; then
         kill -TERM "$nginx_pid" 2>/dev/null || true
         wait "$nginx_pid" 2>/dev/null || true
@@ -77,7 +68,6 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 
 jobsctl() { "$bin_dir/jobsctl" "$@"; }
-field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
 
 log "seeding $JOBS_STORE"
 jobsctl init >/dev/null
@@ -151,7 +141,7 @@ log "schemathesis finished in $((SECONDS - started)) s with status $status"
 
 # Whatever schemathesis sent, both FastCGI processes must still be running.
 for pid in $(cat "$run_dir/jobs-fcgi.pids"); do
-    if [[ ! -e /proc/$pid ]] || grep -q ') Z' "/proc/$pid/stat" 2>/dev/null; then
+    if ! process_running "$pid"; then
         log "jobs-fcgi $pid died; its log:"
         tail -n 50 "$app_log" >&2
         status=1
