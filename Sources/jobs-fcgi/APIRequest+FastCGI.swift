@@ -10,7 +10,7 @@ extension APIRequest {
     /// unchanged (`/users/é` and `/users/%C3%A9` name the same user) while the API's percent-decoding still sees
     /// invalid UTF-8 for what it is.
     init(_ request: FastCGIRequest) {
-        let uri = Self.uriText(request.bytes(ofParam: "REQUEST_URI") ?? [])
+        let uri = request.withBytes(ofParam: "REQUEST_URI", Self.uriText) ?? ""
         let path: String
         var query: String
         if let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
@@ -20,8 +20,8 @@ extension APIRequest {
             path = uri
             query = ""
         }
-        if let queryString = request.bytes(ofParam: "QUERY_STRING") {
-            query = Self.uriText(queryString)
+        if let queryString = request.withBytes(ofParam: "QUERY_STRING", Self.uriText) {
+            query = queryString
         }
         self.init(
             method: request.method ?? "",
@@ -32,7 +32,11 @@ extension APIRequest {
     }
 
     /// `bytes` as ASCII text: printable ASCII as it is, every other byte as `%XX`.
-    static func uriText(_ bytes: [UInt8]) -> String {
+    static func uriText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        // The usual URI is printable ASCII already: one copy.
+        if bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
         let hex = Array("0123456789ABCDEF".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(bytes.count)

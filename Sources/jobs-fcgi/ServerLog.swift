@@ -12,6 +12,6 @@ struct ServerLog: Sendable {
     let prefix = "jobs-fcgi[\(getpid())]: "
 
     func write(_ message: String) {
-        StandardError.writeLine(prefix + message)
+        StandardError.writeLine(message, prefix: prefix)
     }
 }

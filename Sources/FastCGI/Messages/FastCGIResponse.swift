@@ -21,24 +21,63 @@ public struct FastCGIResponse: Sendable {
     /// The bytes written to the web server: the head and, unless `includingBody` is false (`HEAD`), the body.
     public func encoded(includingBody: Bool = true) -> [UInt8] {
         let status = (100...599).contains(self.status) ? self.status : 500
-        var head = "Status: \(status) \(Self.reasonPhrase(for: status))\r\n"
+        // Head and body in one buffer, sized once: the server hands it to libfcgi in one `FCGX_PutStr`.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128 + headers.count * 48 + (includingBody ? body.count : 0))
+        bytes.append(contentsOf: "Status: ".utf8)
+        Self.appendDecimal(status, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: Self.reasonPhrase(for: status).utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
         var hasContentLength = false
         for header in headers {
             guard Self.isToken(header.name) else { continue }
-            let lowered = header.name.lowercased()
-            if lowered == "status" { continue }
-            if lowered == "content-length" { hasContentLength = true }
-            head += "\(header.name): \(Self.sanitizedValue(header.value))\r\n"
+            if Self.equalsIgnoringASCIICase(header.name, "status") { continue }
+            if Self.equalsIgnoringASCIICase(header.name, "content-length") { hasContentLength = true }
+            bytes.append(contentsOf: header.name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            Self.appendSanitized(header.value, to: &bytes)
+            bytes.append(contentsOf: "\r\n".utf8)
         }
         if !hasContentLength {
-            head += "Content-Length: \(body.count)\r\n"
+            bytes.append(contentsOf: "Content-Length: ".utf8)
+            Self.appendDecimal(body.count, to: &bytes)
+            bytes.append(contentsOf: "\r\n".utf8)
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
         if includingBody {
             bytes.append(contentsOf: body)
         }
         return bytes
+    }
+
+    /// Appends a non-negative integer in decimal.
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        guard value >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: max(0, value)))
+            return
+        }
+        appendDecimal(value / 10, to: &bytes)
+        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))
+    }
+
+    /// Whether `name` is `lowercase` (itself lowercase ASCII) in any case: `String.lowercased()` without the copy.
+    private static func equalsIgnoringASCIICase(_ name: String, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { expected in
+            name.utf8.count == expected.count
+                && zip(name.utf8, expected).allSatisfy { byte, wanted in
+                    (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
+                }
+        }
+    }
+
+    /// Appends ``sanitizedValue(_:)`` of `value`, copying nothing when the value is already clean (the usual case).
+    private static func appendSanitized(_ value: String, to bytes: inout [UInt8]) {
+        let utf8 = value.utf8
+        let isClean = utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+            && utf8.first.map { $0 != UInt8(ascii: " ") && $0 != 0x09 } ?? true
+            && utf8.last.map { $0 != UInt8(ascii: " ") && $0 != 0x09 } ?? true
+        bytes.append(contentsOf: isClean ? utf8 : sanitizedValue(value).utf8)
     }
 
     /// The reason phrase of an HTTP status code (RFC 9110), or a generic one for its class.

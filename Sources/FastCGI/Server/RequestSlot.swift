@@ -9,6 +9,8 @@ final class RequestSlot {
     static let discardLimit = 1 << 20
 
     let request: UnsafeMutablePointer<FCGX_Request>
+    /// Where `discardInput` reads body bytes it drops: allocated once, not per request.
+    private let discardBuffer: UnsafeMutableBufferPointer<CChar>
 
     /// A request that accepts on `listeningDescriptor`. Accept fails with `EINTR` when a signal interrupts it
     /// (`FCGI_FAIL_ACCEPT_ON_INTR`), so the worker decides what an interruption means.
@@ -16,6 +18,7 @@ final class RequestSlot {
         request = .allocate(capacity: 1)
         request.initialize(to: FCGX_Request())
         FCGX_InitRequest(request, listeningDescriptor, FCGI_FAIL_ACCEPT_ON_INTR)
+        discardBuffer = .allocate(capacity: 1 << 14)
     }
 
     deinit {
@@ -24,6 +27,7 @@ final class RequestSlot {
         FCGX_Free(request, 1)
         request.deinitialize(count: 1)
         request.deallocate()
+        discardBuffer.deallocate()
     }
 
     /// Whether the slot holds a connection the web server asked to keep (`FCGI_KEEP_CONN`): the next accept
@@ -65,12 +69,9 @@ final class RequestSlot {
     /// positioned at its start. Past `discardLimit` bytes it stops and makes `finish` close the connection.
     func discardInput() {
         guard let input = request.pointee.in else { return }
-        var buffer = [CChar](repeating: 0, count: 1 << 14)
         var total = 0
         while total <= Self.discardLimit {
-            let count = buffer.withUnsafeMutableBufferPointer {
-                FCGX_GetStr($0.baseAddress, Int32($0.count), input)
-            }
+            let count = FCGX_GetStr(discardBuffer.baseAddress, Int32(discardBuffer.count), input)
             if count <= 0 { return }
             total += Int(count)
         }

@@ -77,23 +77,53 @@ public struct JobsAPI: Sendable {
         case job(projectKey: Substring, jobID: Substring)
         case user(projectKey: Substring, userID: Substring)
 
+        // Built once: an array literal in `allowedMethods` would be allocated on every request.
+        private static let jobsMethods = ["GET", "HEAD"]
+        private static let jobMethods = ["GET", "HEAD", "DELETE"]
+        private static let userMethods = ["DELETE"]
+
         var allowedMethods: [String] {
             switch self {
-            case .jobs: return ["GET", "HEAD"]
-            case .job: return ["GET", "HEAD", "DELETE"]
-            case .user: return ["DELETE"]
+            case .jobs: return Self.jobsMethods
+            case .job: return Self.jobMethods
+            case .user: return Self.userMethods
             }
         }
 
+        /// Matches `/public/{projectKey}/jobs`, `/public/{projectKey}/jobs/{jobId}` and
+        /// `/public/{projectKey}/users/{userId}`, segments split at every `/` (empty ones count).
         init?(path: String) {
-            let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-            guard segments.count >= 4, segments[0].isEmpty, segments[1] == "public" else { return nil }
-            switch (segments.count, segments[3]) {
-            case (4, "jobs"): self = .jobs(projectKey: segments[2])
-            case (5, "jobs"): self = .job(projectKey: segments[2], jobID: segments[4])
-            case (5, "users"): self = .user(projectKey: segments[2], userID: segments[4])
-            default: return nil
+            // Split over the UTF-8 bytes (`/` is ASCII, so no boundary falls inside a character), stopping past
+            // five segments, and compare the fixed ones byte for byte: `split` and `Substring ==` on characters
+            // cost several times more on every request.
+            let utf8 = path.utf8
+            guard utf8.first == UInt8(ascii: "/") else { return nil }
+            var start = utf8.index(after: utf8.startIndex)
+            var segments: [Substring] = []
+            segments.reserveCapacity(4)
+            while true {
+                guard segments.count < 4 else { return nil }  // a sixth segment
+                let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+                segments.append(Substring(utf8[start..<end]))
+                guard end != utf8.endIndex else { break }
+                start = utf8.index(after: end)
             }
+            // segments holds the path's segments after the leading empty one.
+            guard segments.count >= 3, Self.segment(segments[0], is: "public") else { return nil }
+            switch segments.count {
+            case 3 where Self.segment(segments[2], is: "jobs"):
+                self = .jobs(projectKey: segments[1])
+            case 4 where Self.segment(segments[2], is: "jobs"):
+                self = .job(projectKey: segments[1], jobID: segments[3])
+            case 4 where Self.segment(segments[2], is: "users"):
+                self = .user(projectKey: segments[1], userID: segments[3])
+            default:
+                return nil
+            }
+        }
+
+        private static func segment(_ segment: Substring, is literal: StaticString) -> Bool {
+            literal.withUTF8Buffer { segment.utf8.elementsEqual($0) }
         }
 
         var projectKey: Substring {

@@ -16,6 +16,12 @@ public struct JSONWriter: Sendable {
     /// Appends a JSON string literal, escaping what RFC 8259 requires.
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most values need no escaping: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)

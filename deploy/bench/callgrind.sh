@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Instructions per request of jobs-fcgi, counted by valgrind's callgrind: a figure that, unlike requests/s, does
+# not move when other work shares the machine. Builds a release (.build-perf), makes a small store with jobsctl
+# (plus deploy/bench/seed-jobs.sql), then for each scenario runs `jobs-fcgi --listen unix:… --threads 1` under
+# callgrind three times: answering no request (start-up and shutdown alone), one request, and N requests, sent
+# one at a time by cgi-fcgi with the params nginx's fastcgi_params would pass. Prints
+#   (Ir of the N-request run - Ir of the 0-request run) / N
+# and, as "marginal", (Ir of the N-request run - Ir of a 1-request run) / (N - 1)
+# and keeps each callgrind.out file for callgrind_annotate.
+#
+#   deploy/bench/callgrind.sh                 # both scenarios, 1000 requests each
+#   CALLGRIND_REQUESTS=200 deploy/bench/callgrind.sh job
+#   CALLGRIND_ANNOTATE=1 deploy/bench/callgrind.sh job   # also the top functions, inclusive and self
+#
+# Scenarios: job (GET /public/KEY/jobs/ID with a valid key, a different id each request) and badkey (the same
+# with a well-formed key that does not exist: SHA-256, one index lookup, a 401).
+# Settings: CALLGRIND_REQUESTS (default 1000), CALLGRIND_JOBS (jobs in the store, default 10000),
+# CALLGRIND_BIN_DIR (use jobs-fcgi and jobsctl from there instead of building), CALLGRIND_OUT (default
+# deploy/.bench/callgrind), CALLGRIND_ANNOTATE (1: print callgrind_annotate's top 25 for each scenario).
+# CALLGRIND_KEEP (1: keep the temporary folder with the store and the server's log).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$repo_root"
+
+requests=${CALLGRIND_REQUESTS:-1000}
+jobs=${CALLGRIND_JOBS:-10000}
+out_dir=${CALLGRIND_OUT:-$repo_root/deploy/.bench/callgrind}
+scenarios=("$@")
+((${#scenarios[@]} > 0)) || scenarios=(job badkey)
+[[ $requests =~ ^[0-9]+$ ]] && ((requests >= 1)) || die "CALLGRIND_REQUESTS=$requests: a whole number, at least 1"
+[[ $jobs =~ ^[0-9]+$ ]] && ((jobs >= 1000)) || die "CALLGRIND_JOBS=$jobs: a whole number, at least 1000"
+for scenario in "${scenarios[@]}"; do
+    [[ $scenario == job || $scenario == badkey ]] || die "unknown scenario $scenario (job, badkey)"
+done
+
+ensure_packages valgrind libfcgi-bin sqlite3
+if [[ -n ${CALLGRIND_BIN_DIR:-} ]]; then
+    bin_dir=$CALLGRIND_BIN_DIR
+else
+    ensure_swift
+    log "swift build -c release --scratch-path .build-perf"
+    swift build -c release --scratch-path .build-perf </dev/null >&2
+    bin_dir=$(swift build -c release --scratch-path .build-perf --show-bin-path)
+fi
+for binary in jobs-fcgi jobsctl; do
+    [[ -x $bin_dir/$binary ]] || die "$bin_dir/$binary is missing"
+done
+
+mkdir -p "$out_dir"
+run_dir=$(mktemp -d /tmp/jobs-callgrind.XXXXXX)
+server_pid=""
+cleanup() {
+    if [[ -n $server_pid ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    [[ -n ${CALLGRIND_KEEP:-} ]] || rm -rf "$run_dir"
+}
+trap cleanup EXIT
+
+# MARK: The store (as deploy/bench.sh makes it, smaller)
+
+store=$run_dir/jobs.db
+jobsctl() { JOBS_STORE=$store "$bin_dir/jobsctl" "$@"; }
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+jobsctl init >/dev/null
+org_id=$(jobsctl org create "Callgrind organization" | field orgId)
+key=$(jobsctl key create --org "$org_id" | field key)
+project_key=$(jobsctl project create --org "$org_id" "Callgrind project" | field projectKey)
+[[ -n $key && -n $project_key ]] || die "jobsctl did not print a key and a project key"
+sqlite3 -bail "$store" ".parameter set @jobs $jobs" ".parameter set @projects 1" \
+    ".parameter set @now $(($(date +%s) * 1000))" ".read deploy/bench/seed-jobs.sql" >/dev/null
+# valgrind 3.19 cannot read the DWARF 5 that Swift 6 writes ("Possibly corrupted debuginfo file"): run a copy
+# without debug info; callgrind still names functions from the symbol table.
+cp "$bin_dir/jobs-fcgi" "$run_dir/jobs-fcgi"
+strip --strip-debug "$run_dir/jobs-fcgi"
+# Well formed, the same length as a real key, stored nowhere.
+bad_key=jobs_0000000000000000000000000000000000000000
+
+# MARK: One run
+
+socket=$run_dir/fcgi.sock
+
+# One request as nginx's fastcgi_params (and the shipped site's HTTP_PROXY "") would describe it.
+send() { # path authorization
+    env -i QUERY_STRING="" REQUEST_METHOD=GET CONTENT_TYPE="" CONTENT_LENGTH="" SCRIPT_NAME="$1" \
+        REQUEST_URI="$1" DOCUMENT_URI="$1" DOCUMENT_ROOT=/usr/share/nginx/html SERVER_PROTOCOL=HTTP/1.1 \
+        REQUEST_SCHEME=http GATEWAY_INTERFACE=CGI/1.1 SERVER_SOFTWARE=nginx/1.22.1 REMOTE_ADDR=127.0.0.1 \
+        REMOTE_PORT=40000 SERVER_ADDR=127.0.0.1 SERVER_PORT=8080 SERVER_NAME=localhost REDIRECT_STATUS=200 \
+        HTTP_PROXY="" HTTP_HOST=127.0.0.1:8080 HTTP_USER_AGENT=callgrind HTTP_ACCEPT='*/*' \
+        HTTP_AUTHORIZATION="Bearer $2" \
+        cgi-fcgi -bind -connect "$socket" </dev/null
+}
+
+# Runs jobs-fcgi under callgrind answering `count` requests of `scenario`; prints the run's total Ir.
+measure() { # scenario count
+    local scenario=$1 count=$2 name=$out_dir/callgrind.out.$1.$2 i path auth expected
+    rm -f "$socket" "$name"
+    # LD_BIND_NOW: every symbol is bound at start-up, so the first requests do not pay the dynamic linker's
+    # lazy binding (it would show up as per-request cost).
+    LD_BIND_NOW=1 valgrind --tool=callgrind --callgrind-out-file="$name" \
+        "$run_dir/jobs-fcgi" --store "$store" --listen "unix:$socket" --threads 1 \
+        2>"$run_dir/server.log" &
+    server_pid=$!
+    for ((i = 0; i < 3000; i++)); do
+        grep -q "listening on" "$run_dir/server.log" && break
+        kill -0 "$server_pid" 2>/dev/null || die "jobs-fcgi exited: $(cat "$run_dir/server.log")"
+        sleep 0.1
+    done
+    grep -q "listening on" "$run_dir/server.log" || die "jobs-fcgi did not start"
+    auth=$key expected="Status: 200"
+    [[ $scenario == badkey ]] && auth=$bad_key expected="Status: 401"
+    for ((i = 0; i < count; i++)); do
+        # Job ids 1 … jobs, a different one each time (a prime stride).
+        path=/public/$project_key/jobs/$((1 + (i * 7919) % jobs))
+        if ((i == 0)); then
+            send "$path" "$auth" | head -n 1 | grep -q "^$expected" || die "$scenario: the first answer is not $expected"
+        else
+            send "$path" "$auth" >/dev/null
+        fi
+    done
+    # Under valgrind a SIGTERM now and then leaves the thread blocked in accept asleep: repeat it until the
+    # process ends (a SIGKILL would lose the profile).
+    for ((i = 0; i < 120; i++)); do
+        kill -TERM "$server_pid" 2>/dev/null || break
+        sleep 0.5
+        kill -0 "$server_pid" 2>/dev/null || break
+    done
+    local status=0
+    wait "$server_pid" || status=$?
+    server_pid=""
+    local answered
+    answered=$(grep -c "^jobs-fcgi\[[0-9]*\]: GET " "$run_dir/server.log" || true)
+    ((answered == count)) || die "jobs-fcgi answered $answered of $count requests: $(grep -v "^==" "$run_dir/server.log" | tail -n 5)"
+    # Seen now and then under valgrind only: the SIGTERM that ends the run makes accept fail with a stale errno
+    # and jobs-fcgi exit 1 instead of 0. Every request was answered and counted, so the figures stand.
+    ((status == 0)) || log "note: jobs-fcgi exited with $status: $(grep -v "^==" "$run_dir/server.log" | tail -n 1)"
+    sed -n 's/^summary: *//p; s/^totals: *//p' "$name" | head -n 1
+}
+
+# Ir/request subtracts the run that answered nothing; marginal subtracts a run that answered one request
+# instead, so one-time costs of the first request (preparing statements, Swift metadata) are left out too.
+printf '%-8s %9s %13s %13s %13s %11s %9s\n' scenario requests "Ir (0 req)" "Ir (1 req)" "Ir (N req)" Ir/request marginal
+for scenario in "${scenarios[@]}"; do
+    base=$(measure "$scenario" 0)
+    one=$(measure "$scenario" 1)
+    total=$(measure "$scenario" "$requests")
+    marginal=$((requests > 1 ? (total - one) / (requests - 1) : 0))
+    printf '%-8s %9d %13d %13d %13d %11d %9d\n' "$scenario" "$requests" "$base" "$one" "$total" \
+        $(((total - base) / requests)) "$marginal"
+done
+if [[ ${CALLGRIND_ANNOTATE:-} == 1 ]]; then
+    for scenario in "${scenarios[@]}"; do
+        name=$out_dir/callgrind.out.$scenario.$requests
+        printf '\n# %s: inclusive\n' "$scenario"
+        callgrind_annotate --inclusive=yes "$name" 2>/dev/null | sed -n '/^Ir/,$p' | head -n 30 | cut -c1-200
+        printf '\n# %s: self\n' "$scenario"
+        callgrind_annotate "$name" 2>/dev/null | sed -n '/^Ir/,$p' | head -n 30 | cut -c1-200
+    done
+fi
+log "callgrind files in $out_dir (callgrind_annotate FILE)"
