@@ -189,11 +189,13 @@ EOF
 
 log "starting jobs-fcgi ($threads threads), the C ceiling and nginx on 127.0.0.1:$api_port-$return_port"
 # -M 0666: nginx's workers run as another user. spawn-fcgi -F points its children's stderr at /dev/null: a shell
-# that execs the app (same pid) keeps the log.
+# that execs the app (same pid) keeps the log. --auth-failure-limit 0: the bad-key scenario measures what a 401
+# costs, not the 429 that the limit would answer after 60 failures from 127.0.0.1.
 app_threads=()
 [[ -z ${BENCH_THREADS:-} ]] || app_threads=(--threads "$threads")
 spawn-fcgi -F 1 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pid" -- \
     /bin/sh -c 'exec "$0" "$@" 2>>"$BENCH_APP_LOG"' "$bin_dir/jobs-fcgi" --store "$store" "${app_threads[@]}" \
+    --auth-failure-limit 0 \
     >/dev/null || die "spawn-fcgi failed for jobs-fcgi; see $BENCH_APP_LOG"
 spawn-fcgi -F 1 -s "$run_dir/ceiling.sock" -M 0666 -P "$run_dir/ceiling.pid" -- \
     "$bench_dir/ceiling" "$threads" "$reference_body" >/dev/null || die "spawn-fcgi failed for the ceiling"

@@ -19,7 +19,12 @@ public final class Stack: @unchecked Sendable {
         /// `jobs-fcgi --schedule-delay`; `nil` keeps the app's default (`next-midnight`).
         public var scheduleDelay: String?
 
-        public init(processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil) {
+        /// `jobs-fcgi --auth-failure-limit`: 0 (off) unless a test is about the limit, since the suites send many
+        /// failures from 127.0.0.1.
+        public var authFailureLimit: Int
+
+        public init(processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0) {
+            self.authFailureLimit = authFailureLimit
             self.processes = processes
             self.threads = threads
             self.scheduleDelay = scheduleDelay
@@ -106,6 +111,7 @@ public final class Stack: @unchecked Sendable {
         var appArguments = [try BuiltBinaries.jobsFCGI(), "--store", storePath]
         if let threads = options.threads { appArguments += ["--threads", String(threads)] }
         if let delay = options.scheduleDelay { appArguments += ["--schedule-delay", delay] }
+        appArguments += ["--auth-failure-limit", String(options.authFailureLimit)]
         // spawn-fcgi -F points its children's stderr at /dev/null; a shell that execs the app (same pid) keeps it.
         let keepLog = "exec \"$0\" \"$@\" 2>>'\(appLogPath)'"
         let spawned = Result {

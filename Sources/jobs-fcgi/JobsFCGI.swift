@@ -45,7 +45,17 @@ struct JobsFCGI: ParsableCommand {
             valueName: "delay"))
     var scheduleDelay: String = "next-midnight"
 
+    @Option(
+        help: ArgumentHelp(
+            "Failed authentications a client address may make per minute (per process) before it gets 429 for the rest of the minute; 0 turns limiting off. At least \(FailedAuthenticationLimiter.minimumLimit).",
+            valueName: "n"))
+    var authFailureLimit: Int = 60
+
     func validate() throws {
+        guard authFailureLimit == 0 || authFailureLimit >= FailedAuthenticationLimiter.minimumLimit else {
+            throw ValidationError(
+                "--auth-failure-limit must be 0 (off) or at least \(FailedAuthenticationLimiter.minimumLimit)")
+        }
         if let threads, !(1...FastCGIServer.maximumThreadCount).contains(threads) {
             throw ValidationError("--threads must be 1 to \(FastCGIServer.maximumThreadCount)")
         }
@@ -84,7 +94,9 @@ struct JobsFCGI: ParsableCommand {
         let listener = try FastCGIListener(address)
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let delay = ScheduleDelay(parsing: scheduleDelay) ?? .nextMidnight
-        let api = JobsAPI(scheduleDelay: delay)
+        let api = JobsAPI(
+            scheduleDelay: delay,
+            failedAuthenticationLimiter: authFailureLimit == 0 ? nil : FailedAuthenticationLimiter(limit: authFailureLimit))
 
         log.write(
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "

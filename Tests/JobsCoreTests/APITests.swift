@@ -375,3 +375,60 @@ struct StoreFailureTests {
         #expect(response.errorMessage == "Internal server error")
     }
 }
+
+@Suite("Failed authentication is rate-limited per client address")
+struct RateLimitTests {
+    final class Clock: @unchecked Sendable {
+        // Safe to share: tests touch it from one thread.
+        var now: Int64 = Fixture.now
+    }
+
+    func send(_ api: JobsAPI, _ store: InMemoryJobStore, key: String?, from address: String) -> APIResponse {
+        api.respond(
+            to: APIRequest(method: "GET", path: "/public/\(Fixture.projectKey)/jobs", query: "",
+                           authorization: key.map { "Bearer \($0)" }, clientAddress: address),
+            store: store
+        ).response
+    }
+
+    @Test func limitedAfterTheLimitUntilTheWindowEnds() throws {
+        let fixture = Fixture()
+        let clock = Clock()
+        let api = JobsAPI(clock: { clock.now }, failedAuthenticationLimiter: FailedAuthenticationLimiter(limit: 30))
+        for _ in 0..<30 {
+            #expect(send(api, fixture.store, key: "jobs_wrong", from: "192.0.2.1").status == 401)
+        }
+        let limited = send(api, fixture.store, key: "jobs_wrong", from: "192.0.2.1")
+        #expect(limited.status == 429)
+        #expect(limited.header("Retry-After") == "60")
+        #expect(limited.errorMessage != nil)
+        // Refused before authentication: a valid key from that address waits too.
+        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").status == 429)
+        // Other addresses are not affected.
+        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.2").status == 200)
+        #expect(send(api, fixture.store, key: nil, from: "192.0.2.2").status == 401)
+        clock.now += 45_000
+        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").header("Retry-After") == "15")
+        clock.now += 15_000
+        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").status == 200)
+    }
+
+    @Test func successesAreNotCounted() {
+        let fixture = Fixture()
+        let api = JobsAPI(clock: { Fixture.now }, failedAuthenticationLimiter: FailedAuthenticationLimiter(limit: 30))
+        for _ in 0..<100 {
+            #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").status == 200)
+        }
+    }
+
+    @Test func neverBelowThirtyAMinute() {
+        #expect(FailedAuthenticationLimiter(limit: 1).limit == 30)
+        #expect(FailedAuthenticationLimiter(limit: 100).limit == 100)
+    }
+
+    @Test func boundedMemory() {
+        let limiter = FailedAuthenticationLimiter(limit: 30, maximumAddresses: 100)
+        for index in 0..<1_000 { limiter.recordFailure(address: "198.51.100.\(index)", now: 0) }
+        #expect(limiter.retryAfter(address: "198.51.100.999", now: 1) == nil)
+    }
+}

@@ -10,9 +10,16 @@ public struct JobsAPI: Sendable {
     /// Milliseconds since the Unix epoch; injectable for tests.
     public var clock: @Sendable () -> Int64
 
-    public init(scheduleDelay: ScheduleDelay = .nextMidnight, clock: @escaping @Sendable () -> Int64 = JobsAPI.now) {
+    /// Refuses, with 429, a client address that failed authentication too often; `nil` limits nothing.
+    public var failedAuthenticationLimiter: FailedAuthenticationLimiter?
+
+    public init(
+        scheduleDelay: ScheduleDelay = .nextMidnight, clock: @escaping @Sendable () -> Int64 = JobsAPI.now,
+        failedAuthenticationLimiter: FailedAuthenticationLimiter? = nil
+    ) {
         self.scheduleDelay = scheduleDelay
         self.clock = clock
+        self.failedAuthenticationLimiter = failedAuthenticationLimiter
     }
 
     /// The wall clock in milliseconds since the Unix epoch.
@@ -32,7 +39,7 @@ public struct JobsAPI: Sendable {
     public func respond(to request: APIRequest, store: any JobStore) -> Outcome {
         var principal: Principal?
         do {
-            principal = try authenticate(request, store: store)
+            principal = try limitedAuthentication(request, store: store)
             let response = try route(request, principal: principal!, store: store)
             return Outcome(response: response, principal: principal, diagnostic: nil)
         } catch let error as APIError {
@@ -48,6 +55,24 @@ public struct JobsAPI: Sendable {
     // MARK: Authentication
 
     static let realm = "jobs-api"
+
+    /// ``authenticate(_:store:)``, refused at once for an address over its failure limit, and counting failures.
+    func limitedAuthentication(_ request: APIRequest, store: any JobStore) throws -> Principal {
+        guard let limiter = failedAuthenticationLimiter, let address = request.clientAddress else {
+            return try authenticate(request, store: store)
+        }
+        if let wait = limiter.retryAfter(address: address, now: clock()) {
+            throw APIError(
+                status: 429, message: "Too many failed authentication attempts from this address; retry in \(wait) s",
+                headers: [("Retry-After", String(wait))])
+        }
+        do {
+            return try authenticate(request, store: store)
+        } catch let error as APIError where error.status == 401 {
+            limiter.recordFailure(address: address, now: clock())
+            throw error
+        }
+    }
 
     func authenticate(_ request: APIRequest, store: any JobStore) throws -> Principal {
         switch BearerCredentials(header: request.authorization) {
