@@ -84,12 +84,7 @@ jobsctl project create --org "$org_id" "Demo project" --project-key "$project_ke
 other_key=$(jobsctl project create --org "$org_id" "Second project" | field projectKey)
 # Jobs in the states only the app's workers would reach, imported as JSON Lines, then scheduled ones.
 now_ms=$(($(date +%s) * 1000))
-jobsctl job import --project "$project_key" >/dev/null <<EOF
-{"referenceId":"ada@example.com","status":"completed","createdAt":$((now_ms - 172800000)),"updatedAt":$((now_ms - 86400000)),"startAt":$((now_ms - 86400000))}
-{"referenceId":"grace@example.com","status":"failed","createdAt":$((now_ms - 172800000)),"updatedAt":$((now_ms - 86400000)),"startAt":$((now_ms - 86400000)),"errors":"session store unreachable"}
-{"referenceId":"alan@example.com","status":"cancelled","createdAt":$((now_ms - 90000000)),"updatedAt":$((now_ms - 89000000))}
-{"referenceId":"edsger@example.com","status":"running","createdAt":$((now_ms - 3600000)),"updatedAt":$((now_ms - 60000)),"startAt":$((now_ms - 60000))}
-EOF
+sample_jobs_jsonl "$now_ms" | jobsctl job import --project "$project_key" >/dev/null
 scheduled_id=$(jobsctl job create --project "$project_key" --user barbara@example.com | field jobId)
 jobsctl job create --project "$project_key" --user ken@example.com >/dev/null
 jobsctl job create --project "$other_key" --user linus@example.com >/dev/null

@@ -59,3 +59,15 @@ stop_pids_in() {
         done
     done
 }
+
+# JSON Lines for `jobsctl job import`: one job in each state that only a worker reaches (completed, failed,
+# cancelled, running), timed around NOW_MS (milliseconds since the epoch). Shared by demo.sh and schemathesis.sh.
+sample_jobs_jsonl() {
+    local now_ms=$1
+    cat <<EOF
+{"referenceId":"ada@example.com","status":"completed","createdAt":$((now_ms - 172800000)),"updatedAt":$((now_ms - 86400000)),"startAt":$((now_ms - 86400000))}
+{"referenceId":"grace@example.com","status":"failed","createdAt":$((now_ms - 172800000)),"updatedAt":$((now_ms - 86400000)),"startAt":$((now_ms - 86400000)),"errors":"session store unreachable"}
+{"referenceId":"alan@example.com","status":"cancelled","createdAt":$((now_ms - 90000000)),"updatedAt":$((now_ms - 89000000))}
+{"referenceId":"edsger@example.com","status":"running","createdAt":$((now_ms - 3600000)),"updatedAt":$((now_ms - 60000)),"startAt":$((now_ms - 60000))}
+EOF
+}

@@ -78,12 +78,7 @@ other_org=$(jobsctl org create "Other organization" | field orgId)
 other_project=$(jobsctl project create --org "$other_org" "Not ours" | field projectKey)
 now_ms=$(($(date +%s) * 1000))
 for project in "$project_key" "$other_project"; do
-    jobsctl job import --project "$project" >/dev/null <<EOF
-{"referenceId":"ada@example.com","status":"completed","createdAt":$((now_ms - 172800000)),"updatedAt":$((now_ms - 86400000)),"startAt":$((now_ms - 86400000))}
-{"referenceId":"grace@example.com","status":"failed","createdAt":$((now_ms - 172800000)),"updatedAt":$((now_ms - 86400000)),"startAt":$((now_ms - 86400000)),"errors":"session store unreachable"}
-{"referenceId":"alan@example.com","status":"cancelled","createdAt":$((now_ms - 90000000)),"updatedAt":$((now_ms - 89000000))}
-{"referenceId":"edsger@example.com","status":"running","createdAt":$((now_ms - 3600000)),"updatedAt":$((now_ms - 60000)),"startAt":$((now_ms - 60000))}
-EOF
+    sample_jobs_jsonl "$now_ms" | jobsctl job import --project "$project" >/dev/null
     for user in barbara@example.com ken@example.com "zoë/../x y"; do
         jobsctl job create --project "$project" --user "$user" >/dev/null
     done
