@@ -31,16 +31,18 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs due jobs: claims them under a lease, runs each action's program, watches for cancellation.
-        .target(name: "JobsWorker", dependencies: ["JobsCore"]),
+        .target(name: "JobsWorker", dependencies: ["JobsCore", "StandardErrorLog"]),
+        // One log line per write(2) on standard error, shared by the responder and the worker.
+        .target(name: "StandardErrorLog"),
         // Owns every call into libfcgi.
-        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "StandardErrorLog"]),
         // Owns every call into SQLite; the file-backed JobStore.
         .target(name: "SQLiteStore", dependencies: ["CSQLite3", "JobsCore"]),
 
         .executableTarget(
             name: "jobs-fcgi",
             dependencies: [
-                "JobsCore", "FastCGI", "SQLiteStore",
+                "JobsCore", "FastCGI", "SQLiteStore", "StandardErrorLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import CFastCGI
+import StandardErrorLog
 
 #if canImport(Glibc)
 import Glibc

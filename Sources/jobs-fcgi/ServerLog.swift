@@ -1,4 +1,4 @@
-import FastCGI
+import StandardErrorLog
 
 #if canImport(Glibc)
 import Glibc

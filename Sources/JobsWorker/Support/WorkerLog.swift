@@ -1,3 +1,5 @@
+import StandardErrorLog
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,41 +28,6 @@ public struct WorkerLog: Sendable {
     /// and nothing a client sends can forge another. Lines longer than 4000 bytes are cut.
     public static func standardError(prefix: String) -> WorkerLog {
         let start = "\(prefix)[\(getpid())]: "
-        return WorkerLog { line in writeLine(start + line) }
-    }
-
-    /// The longest line written, in bytes. Lines up to `PIPE_BUF` (4096 on Linux) reach a pipe in one piece.
-    static let maximumLineLength = 4000
-
-    private static func writeLine(_ line: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(line.utf8.count + 1)
-        for scalar in line.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                bytes.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".utf8)
-            } else {
-                bytes.append(contentsOf: String(scalar).utf8)
-            }
-        }
-        if bytes.count > maximumLineLength {
-            var cut = maximumLineLength - 3
-            // Never split a UTF-8 sequence: back up to the start of a scalar.
-            while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
-            bytes.removeSubrange(cut...)
-            bytes.append(contentsOf: "…".utf8)
-        }
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(2, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // logging never stops the worker
-                }
-                offset += written
-            }
-        }
+        return WorkerLog { line in StandardError.writeLine(line, prefix: start) }
     }
 }

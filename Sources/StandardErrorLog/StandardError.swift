@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Lines for the process's standard error, the log of a FastCGI responder (the journal under systemd).
+/// Lines for the process's standard error, the log of `jobs-fcgi` and the worker (the journal under systemd).
 public enum StandardError {
     /// The longest line written, in bytes; longer lines are cut (and end with `…`). Lines up to `PIPE_BUF`
     /// (4096 bytes on Linux) reach a pipe in one piece even when several threads write at once.
