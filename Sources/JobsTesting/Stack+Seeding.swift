@@ -1,6 +1,6 @@
 import Foundation
 
-/// Seeding the stack's store through `jobsctl`, as an operator would.
+/// What `jobsctl` prints about the objects it creates.
 extension Stack {
     /// An organization as `jobsctl org create` printed it.
     public struct Organization: Sendable {
@@ -29,7 +29,11 @@ extension Stack {
         public var key: Key
         public var project: Project
     }
+}
 
+/// Seeding a running stack's store through `jobsctl`, as an operator would (any ``RunningStack``: the one-host
+/// ``Stack`` or the multi-host ``UpstreamStack``).
+extension RunningStack {
     /// Runs `jobsctl` on the stack's store with `arguments` (and `input` on stdin) and returns its stdout, one
     /// JSON document per line. A non-zero exit is an error carrying jobsctl's stderr.
     @discardableResult
@@ -44,15 +48,15 @@ extension Stack {
     }
 
     /// `jobsctl org create NAME`.
-    public func createOrganization(_ name: String) throws -> Organization {
+    public func createOrganization(_ name: String) throws -> Stack.Organization {
         let printed = try single(jobsctl(["org", "create", name]))
-        return Organization(id: try field(printed, "orgId").int!, name: try field(printed, "name").string!)
+        return Stack.Organization(id: try field(printed, "orgId").int!, name: try field(printed, "name").string!)
     }
 
     /// `jobsctl key create --org ID`.
-    public func createKey(organization: Int64) throws -> Key {
+    public func createKey(organization: Int64) throws -> Stack.Key {
         let printed = try single(jobsctl(["key", "create", "--org", String(organization)]))
-        return Key(
+        return Stack.Key(
             id: try field(printed, "keyId").int!, organizationID: try field(printed, "orgId").int!,
             secret: try field(printed, "key").string!)
     }
@@ -63,19 +67,19 @@ extension Stack {
     }
 
     /// `jobsctl project create --org ID NAME [--project-key KEY]`.
-    public func createProject(organization: Int64, name: String, key: String? = nil) throws -> Project {
+    public func createProject(organization: Int64, name: String, key: String? = nil) throws -> Stack.Project {
         var arguments = ["project", "create", "--org", String(organization), name]
         if let key { arguments += ["--project-key", key] }
         let printed = try single(jobsctl(arguments))
-        return Project(
+        return Stack.Project(
             id: try field(printed, "projectId").int!, key: try field(printed, "projectKey").string!,
             name: try field(printed, "name").string!, organizationID: try field(printed, "orgId").int!)
     }
 
     /// An organization named `name` with a new key and a project (with `projectKey` when given).
-    public func createTenant(_ name: String = "Acme", projectKey: String? = nil) throws -> Tenant {
+    public func createTenant(_ name: String = "Acme", projectKey: String? = nil) throws -> Stack.Tenant {
         let organization = try createOrganization(name)
-        return Tenant(
+        return Stack.Tenant(
             organization: organization, key: try createKey(organization: organization.id),
             project: try createProject(organization: organization.id, name: "\(name) web", key: projectKey))
     }

@@ -75,7 +75,7 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 }
 
-extension Stack {
+extension RunningStack {
     /// The environment of a worker of this stack: the stack's (`JOBS_STORE`), without any `JOBS_WORKER_*`
     /// setting of the machine running the tests, plus `extra`.
     public func workerEnvironment(_ extra: [String: String] = [:]) -> [String: String] {

@@ -1,0 +1,317 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several app hosts behind one nginx, on one machine: N `jobs-fcgi` instances on TCP ports of 127.0.0.1 sharing one
+/// store, and nginx with the shipped multi-host site (`nginx/jobs-api-upstream.conf`, through
+/// `deploy/nginx-local-upstream-conf.sh`) whose upstream lists them.
+///
+/// The instances are started both ways a host may run the app: even-numbered ones with
+/// `spawn-fcgi -n -a 127.0.0.1 -p PORT -- jobs-fcgi …`, odd-numbered ones with `jobs-fcgi --listen 127.0.0.1:PORT`.
+/// Each logs to a file of its own. A test may kill one (``kill(_:signal:)``) and start it again on its port
+/// (``start(_:)``). Everything is stopped by ``stop()`` or, at the latest, when the value is released.
+public final class UpstreamStack: RunningStack, @unchecked Sendable {
+    // Safe to share: the mutable state (`processes`, `nginx`) is only touched with `lock` held; the rest is set
+    // once, in `init`.
+
+    /// How the stack is run.
+    public struct Options: Sendable {
+        /// App instances, each on a port of its own.
+        public var instances: Int
+        /// Request threads per instance (`jobs-fcgi --threads`).
+        public var threads: Int
+        /// `jobs-fcgi --schedule-delay`; `nil` keeps the app's default (`next-midnight`).
+        public var scheduleDelay: String?
+        /// The store every instance, worker and `jobsctl` uses (`--store`, `JOBS_STORE`): a PostgreSQL URL, or
+        /// `nil` for a SQLite file in the stack's directory. It is initialised (`jobsctl init`) by the stack.
+        public var store: String?
+        /// More upstream servers put before the instances: peers a test runs itself, as `HOST:PORT`, optionally
+        /// followed by nginx server parameters (`127.0.0.1:9003 max_fails=0`).
+        public var extraServers: [String]
+
+        public init(
+            instances: Int = 2, threads: Int = 4, scheduleDelay: String? = nil, store: String? = nil,
+            extraServers: [String] = []
+        ) {
+            self.instances = instances
+            self.threads = threads
+            self.scheduleDelay = scheduleDelay
+            self.store = store
+            self.extraServers = extraServers
+        }
+    }
+
+    /// How an instance was started.
+    public enum Launcher: Sendable {
+        /// `spawn-fcgi -n -a HOST -p PORT -- jobs-fcgi …`: spawn-fcgi binds the port and execs the app in place.
+        case spawnFCGI
+        /// `jobs-fcgi --listen HOST:PORT …`.
+        case listen
+    }
+
+    /// One app instance: a "host".
+    public struct Instance: Sendable {
+        /// Its index in ``instances``.
+        public var index: Int
+        /// Its TCP port on 127.0.0.1.
+        public var port: UInt16
+        /// How it is started.
+        public var launcher: Launcher
+        /// Its stderr: one line per request, across restarts.
+        public var logPath: String
+
+        /// `127.0.0.1:PORT`, as nginx's upstream names it.
+        public var address: String { "127.0.0.1:\(port)" }
+    }
+
+    public let options: Options
+    public let directory: TemporaryDirectory
+    /// The store: a PostgreSQL URL or a SQLite path.
+    public let store: String
+    /// The app instances, in upstream order (after ``Options/extraServers``).
+    public let instances: [Instance]
+    /// nginx's error log.
+    public let nginxErrorLogPath: String
+    /// nginx's port on 127.0.0.1.
+    public private(set) var port: UInt16 = 0
+
+    private let lock = NSLock()
+    private var processes: [Int: ChildProcess] = [:]
+    private var nginx: ChildProcess?
+
+    /// Initialises the store, starts every instance and nginx, and returns once every instance answers through
+    /// nginx.
+    public init(_ options: Options = Options()) throws {
+        precondition(options.instances >= 1)
+        self.options = options
+        directory = try TemporaryDirectory(prefix: "jobs-e2e-upstream")
+        store = options.store ?? directory.appending("jobs.sqlite3")
+        nginxErrorLogPath = directory.appending("error.log")
+        // Started as root, nginx's workers run as nobody and keep their temporary files in this directory.
+        chmod(directory.path, 0o755)
+        if geteuid() == 0, let closed = Stack.firstFolderOthersCannotEnter(above: directory.path) {
+            throw JobsTestingError(
+                "nginx's workers (nobody) cannot enter \(closed): point TMPDIR at a folder everyone may enter, such as /tmp")
+        }
+        var instances: [Instance] = []
+        var taken: Set<UInt16> = []
+        for index in 0..<options.instances {
+            var port = try Stack.freePort()
+            while taken.contains(port) { port = try Stack.freePort() }
+            taken.insert(port)
+            instances.append(
+                Instance(
+                    index: index, port: port, launcher: index.isMultiple(of: 2) ? .spawnFCGI : .listen,
+                    logPath: directory.appending("jobs-fcgi-\(index).log")))
+        }
+        self.instances = instances
+        do {
+            try jobsctl(["init"])
+            for instance in instances { try start(instance.index) }
+            try startNginx()
+            try waitUntilServing()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+    }
+
+    public var client: HTTPClient { HTTPClient(port: port) }
+
+    public var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["JOBS_STORE"] = store
+        return environment
+    }
+
+    // MARK: Instances
+
+    /// Starts instance `index` on its port (again, after ``kill(_:signal:)``) and waits until it listens.
+    public func start(_ index: Int) throws {
+        let instance = instances[index]
+        let listeningBefore = listeningLines(of: index)
+        var app = [try BuiltBinaries.jobsFCGI()]
+        if instance.launcher == .listen { app += ["--listen", instance.address] }
+        app += ["--store", store, "--threads", String(options.threads), "--auth-failure-limit", "0"]
+        if let delay = options.scheduleDelay { app += ["--schedule-delay", delay] }
+        let (executable, arguments): (String, [String])
+        switch instance.launcher {
+        case .spawnFCGI:
+            executable = try BuiltBinaries.system("spawn-fcgi")
+            arguments = ["-n", "-a", "127.0.0.1", "-p", String(instance.port), "--"] + app
+        case .listen:
+            executable = app[0]
+            arguments = Array(app.dropFirst())
+        }
+        let process = try spawn(executable, arguments, logPath: instance.logPath)
+        lock.withLock { processes[index] = process }
+
+        let deadline = Date().addingTimeInterval(20)
+        while listeningLines(of: index) == listeningBefore {
+            if process.exitStatus != nil || Date() > deadline {
+                process.stop(SIGKILL, grace: 1)
+                throw JobsTestingError("jobs-fcgi \(index) did not start on \(instance.address):\n\(log(of: index))")
+            }
+            usleep(10_000)
+        }
+    }
+
+    /// Sends `signal` to instance `index` and waits until it exited (SIGKILL: the host dies at once, requests in
+    /// flight included). Returns its exit status.
+    @discardableResult
+    public func kill(_ index: Int, signal: Int32 = SIGKILL, timeout: TimeInterval = 10) throws -> Int32 {
+        guard let process = lock.withLock({ processes[index] }) else {
+            throw JobsTestingError("jobs-fcgi \(index) is not running")
+        }
+        process.send(signal)
+        guard let status = process.waitForExit(timeout: timeout) else {
+            process.stop(SIGKILL, grace: 1)
+            throw JobsTestingError("jobs-fcgi \(index) still ran \(timeout) s after signal \(signal); killed")
+        }
+        lock.withLock { processes[index] = nil }
+        return status
+    }
+
+    /// The pid of instance `index`, while it runs.
+    public func pid(of index: Int) -> pid_t? {
+        lock.withLock { processes[index]?.pid }
+    }
+
+    /// Whether instance `index` runs.
+    public func isRunning(_ index: Int) -> Bool {
+        lock.withLock { processes[index]?.isRunning ?? false }
+    }
+
+    /// Instance `index`'s log so far.
+    public func log(of index: Int) -> String {
+        (try? String(contentsOfFile: instances[index].logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The request lines of instance `index`'s log (`METHOD PATH STATUS …`), across its restarts.
+    public func requestLines(of index: Int) -> [String] {
+        log(of: index).split(separator: "\n").compactMap { line in
+            guard let body = line.firstRange(of: "]: ").map({ line[$0.upperBound...] }) else { return nil }
+            let method = body.prefix { $0 != " " }
+            return !method.isEmpty && method.allSatisfy(\.isUppercase) ? String(body) : nil
+        }
+    }
+
+    /// nginx's error log so far.
+    public var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
+
+    private func listeningLines(of index: Int) -> Int {
+        log(of: index).components(separatedBy: ": listening on ").count - 1
+    }
+
+    /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `logPath`.
+    private func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> ChildProcess {
+        let output = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            close(output)
+            close(input)
+        }
+        guard output >= 0, input >= 0 else {
+            throw JobsTestingError("cannot open \(logPath): \(String(cString: strerror(errno)))")
+        }
+        return try ChildProcess.spawn(
+            executable, arguments, environment: environment, standardInput: input, standardOutput: output,
+            standardError: output)
+    }
+
+    /// Waits until requests through nginx reach the app on every instance: 2 × N unauthenticated requests in a row
+    /// get the app's 401 (round robin sends some to each).
+    public func waitUntilServing(timeout: TimeInterval = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var inARow = 0
+        var last = "no answer"
+        while inARow < 2 * instances.count {
+            do {
+                let response = try client.get("/public/00000000000000000000/jobs")
+                if response.status == 401 {
+                    inARow += 1
+                    continue
+                }
+                last = response.description
+            } catch {
+                last = "\(error)"
+            }
+            inARow = 0
+            guard Date() < deadline else {
+                throw JobsTestingError("the upstream stack is not serving: \(last)\nnginx error log:\n\(nginxErrorLog)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    // MARK: nginx
+
+    /// Generates the configuration and starts nginx on a free port, retrying with another port if the chosen one
+    /// was taken in between.
+    private func startNginx() throws {
+        let nginxPath = try BuiltBinaries.system("nginx")
+        let servers = options.extraServers + instances.map(\.address)
+        var lastError = ""
+        for _ in 1...5 {
+            let port = try Stack.freePort()
+            let generated = try Command.run(
+                "/bin/bash",
+                [SourceTree.path("deploy/nginx-local-upstream-conf.sh"), directory.path, directory.path, String(port)]
+                    + servers)
+            guard generated.succeeded else {
+                throw JobsTestingError("deploy/nginx-local-upstream-conf.sh failed: \(generated.errorOutput)")
+            }
+            let pidFile = directory.appending("nginx.pid")
+            try? FileManager.default.removeItem(atPath: pidFile)
+            let outputPath = directory.appending("nginx.out")
+            let process = try spawn(
+                nginxPath,
+                ["-p", directory.path + "/", "-c", directory.appending("nginx.conf"), "-e", nginxErrorLogPath],
+                logPath: outputPath)
+            lock.withLock { nginx = process }
+
+            // nginx writes its pid file once its listening socket is bound.
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline && process.isRunning {
+                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                    pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) == process.pid
+                {
+                    self.port = port
+                    return
+                }
+                usleep(10_000)
+            }
+            stopNginx()
+            lastError = ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "") + nginxErrorLog
+            guard lastError.contains("Address already in use") else { break }
+        }
+        throw JobsTestingError("nginx did not start: \(lastError)")
+    }
+
+    private func stopNginx() {
+        let process = lock.withLock { () -> ChildProcess? in
+            defer { nginx = nil }
+            return nginx
+        }
+        process?.stop(SIGTERM, grace: 5)
+    }
+
+    // MARK: Stopping
+
+    /// Stops nginx and every instance (SIGTERM, SIGKILL after 5 s). Safe to call more than once.
+    public func stop() {
+        stopNginx()
+        let running = lock.withLock { () -> [ChildProcess] in
+            defer { processes = [:] }
+            return Array(processes.values)
+        }
+        for process in running { process.send(SIGTERM) }
+        for process in running { process.stop(SIGTERM, grace: 5) }
+    }
+}
