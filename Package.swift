@@ -24,6 +24,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
 
         // The domain: jobs, the store protocol, routing, authentication, handlers. No C imports.
         .target(
@@ -38,18 +43,22 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI", "StandardErrorLog"]),
         // Owns every call into SQLite; the file-backed JobStore.
         .target(name: "SQLiteStore", dependencies: ["CSQLite3", "JobsCore"]),
+        // Owns every call into libpq; the PostgreSQL JobStore, for several hosts on one database.
+        .target(name: "PostgresStore", dependencies: ["CLibPQ", "JobsCore"]),
+        // Maps a --store DSN to the store engine's connector; shared by both executables.
+        .target(name: "StoreConnectors", dependencies: ["JobsCore", "SQLiteStore", "PostgresStore"]),
 
         .executableTarget(
             name: "jobs-fcgi",
             dependencies: [
-                "JobsCore", "FastCGI", "SQLiteStore", "StandardErrorLog",
+                "JobsCore", "FastCGI", "StoreConnectors", "StandardErrorLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "jobsctl",
             dependencies: [
-                "JobsCore", "JobsWorker", "SQLiteStore",
+                "JobsCore", "JobsWorker", "StoreConnectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +68,9 @@ let package = Package(
 
         .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "JobsCore", "JobsTesting"]),
+        // The store contract, run on every engine: SQLite and a real PostgreSQL server.
+        .testTarget(
+            name: "StoreContractTests", dependencies: ["SQLiteStore", "PostgresStore", "JobsCore", "JobsTesting"]),
         .testTarget(name: "JobsWorkerTests", dependencies: ["JobsWorker", "JobsCore", "SQLiteStore", "JobsTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JobsTesting", "JobsCore"]),
         .testTarget(name: "CLITests", dependencies: ["JobsTesting", "JobsCore"]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the project and runs every test: unit, store, CLI and end to end (real nginx, spawn-fcgi, jobs-fcgi), then
+# Builds the project and runs every test: unit, store, CLI and end to end (real nginx, spawn-fcgi, jobs-fcgi, and a
+# PostgreSQL server started here for the PostgreSQL store's runs), then
 # the benchmark's smoke run (deploy/bench.sh --smoke on the debug build: every scenario must answer its expected
 # status; nothing about speed), then deploy/schemathesis.sh (the running stack against openapi.yaml). Installs the
 # Debian packages it needs when they are missing (as root, or through sudo). Works from any folder, without a
@@ -10,6 +11,15 @@ cd "$repo_root"
 
 ensure_swift
 ensure_packages
+
+# A PostgreSQL server of its own for the tests of the PostgreSQL store (deploy/postgres-test-server.sh: initdb and
+# pg_ctl in a temporary folder, as the postgres user when run as root), stopped and removed however this script ends.
+pg_parent=$(mktemp -d "${TMPDIR:-/tmp}/jobs-test-pg.XXXXXX")
+chmod 0755 "$pg_parent"
+trap 'deploy/postgres-test-server.sh stop "$pg_parent/server"; rm -rf "$pg_parent"' EXIT
+log "starting PostgreSQL for the tests"
+JOBS_TEST_POSTGRES_URL=$(deploy/postgres-test-server.sh start "$pg_parent/server")
+export JOBS_TEST_POSTGRES_URL
 
 # Debug build: the tests run the jobs-fcgi and jobsctl built next to the test bundle (.build/debug).
 log "swift build"

@@ -2,7 +2,7 @@ import ArgumentParser
 import FastCGI
 import Foundation
 import JobsCore
-import SQLiteStore
+import StoreConnectors
 
 /// `jobs-fcgi`: the Jobs API as a FastCGI responder, behind nginx.
 ///
@@ -36,7 +36,7 @@ struct JobsFCGI: ParsableCommand {
     var threads: Int?
 
     @Option(
-        help: ArgumentHelp("The store: a SQLite file path (or sqlite:PATH). Defaults to $JOBS_STORE.", valueName: "DSN"))
+        help: ArgumentHelp("The store: a SQLite file path (or sqlite:PATH), or a postgresql:// URL. Defaults to $JOBS_STORE.", valueName: "DSN"))
     var store: String?
 
     @Option(
@@ -84,7 +84,8 @@ struct JobsFCGI: ParsableCommand {
     }
 
     private func serve(log: ServerLog) throws {
-        let connector = try storeConnector()
+        let location = try StoreLocation.resolve(option: store)
+        let connector = location.connector()
         // Fails with the operator's fix (`jobsctl init`) when the store is missing or on another schema, before
         // a single connection is accepted. The connection closes again at once: each thread opens its own.
         _ = try connector.connect()
@@ -100,23 +101,13 @@ struct JobsFCGI: ParsableCommand {
 
         log.write(
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "
-                + "store \(connector.path); schedule-delay \(delay)")
+                + "store \(location.displayName); schedule-delay \(delay)")
         let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write)
         let shutdown = try server.run {
             JobsRequestHandler(api: api, store: try connector.connect(), log: log)
         }
         let cause = shutdown.signalName.map { "on \($0)" } ?? "after its threads ended"
         log.write("stopped \(cause); served \(shutdown.requestsServed) request\(shutdown.requestsServed == 1 ? "" : "s")")
-    }
-
-    /// The connector for `--store` or `JOBS_STORE`.
-    private func storeConnector() throws -> SQLiteConnector {
-        switch try StoreLocation.resolve(option: store) {
-        case .sqlite(let path):
-            return SQLiteConnector(path: path)
-        case .postgres:
-            throw StartupError("PostgreSQL stores are not supported by this build yet")
-        }
     }
 
     /// `--socket-mode` as a number: octal digits, at most 0777.
@@ -138,10 +129,4 @@ struct JobsFCGI: ParsableCommand {
             return listener.boundAddress
         }
     }
-}
-
-/// A start-up failure, reported as it is.
-struct StartupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

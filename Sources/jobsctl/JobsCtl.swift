@@ -9,7 +9,7 @@ struct JobsCtl: ParsableCommand {
         abstract: "Administer the Jobs API's store: schema, organizations, API keys, projects and jobs.",
         discussion: """
             The store is named by --store DSN or the environment variable JOBS_STORE: a file path (or sqlite:PATH) \
-            for the SQLite store. Output is JSON: one object, or one object per line for lists.
+            for the SQLite store, a postgresql:// URL for PostgreSQL. Output is JSON: one object, or one object per line for lists.
             """,
         subcommands: [Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self, WorkerCommand.self]
     )

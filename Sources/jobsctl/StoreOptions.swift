@@ -1,24 +1,19 @@
 import ArgumentParser
 import Foundation
 import JobsCore
-import SQLiteStore
+import StoreConnectors
 
 /// `--store`, shared by every command.
 struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The store: a SQLite file path (or sqlite:PATH). Defaults to $JOBS_STORE.", valueName: "DSN"))
+            "The store: a SQLite file path (or sqlite:PATH), or a postgresql:// URL. Defaults to $JOBS_STORE.", valueName: "DSN"))
     var store: String?
 
     /// The connector for the store named by `--store` or `JOBS_STORE`.
     func connector() throws -> any JobStoreConnector {
-        switch try StoreLocation.resolve(option: store) {
-        case .sqlite(let path):
-            return SQLiteConnector(path: path)
-        case .postgres:
-            throw CLIError("PostgreSQL stores are not supported by this build yet")
-        }
+        try StoreLocation.resolve(option: store).connector()
     }
 
     /// A connection to an existing store on the current schema, for administration.

@@ -3,7 +3,7 @@ import Foundation
 /// Where a store lives, as given by `--store DSN` or `JOBS_STORE`.
 ///
 /// - a path (`/var/lib/jobs-api/jobs.sqlite3`, `./jobs.db`) or `sqlite:PATH`: the SQLite store in that file;
-/// - `postgresql://…` or `postgres://…`: a PostgreSQL server (not supported yet by this build).
+/// - `postgresql://…` or `postgres://…`: a PostgreSQL server (see PostgresStore).
 public enum StoreLocation: Sendable, Equatable {
     case sqlite(path: String)
     case postgres(url: String)

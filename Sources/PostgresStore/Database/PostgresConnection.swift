@@ -1,0 +1,173 @@
+import CLibPQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One libpq connection (`PGconn`), owned: closed (`PQfinish`) when released.
+///
+/// Not shared between threads (libpq allows a connection to be used by one thread at a time). Statements run
+/// through ``execute(_:_:)`` are prepared once per connection (`PQprepare`) and then only executed
+/// (`PQexecPrepared`). A connection that was lost (the server restarted, the network dropped) is reset by the next
+/// call to ``execute(_:_:)`` or ``transaction(_:)``; if the server is still unreachable that call throws a
+/// connection failure at once, which the store reports as unavailable.
+final class PostgresConnection {
+    private let handle: OpaquePointer
+    /// The prepared statements of the current session: SQL text → statement name. Emptied by a reset.
+    private var prepared: [String: String] = [:]
+    private var preparedCount = 0
+    /// Whether a transaction is open: a connection lost inside one is not silently reset until it ends.
+    private var inTransaction = false
+    /// Set by ``rollBack()`` inside ``transaction(_:)``, which then does not commit.
+    private var rolledBack = false
+
+    /// Connects with `url` (a `postgresql://` URI or a `key=value` string). Defaults that the URL may override:
+    /// a 10-second connect timeout and application name `jobs-api`. The client encoding is always UTF-8.
+    init(url: String) throws {
+        // With expand_dbname, the URL's own settings override the keywords before it, and later ones override it.
+        let pairs: [(String, String)] = [
+            ("connect_timeout", "10"),
+            ("fallback_application_name", "jobs-api"),
+            ("dbname", url),
+            ("client_encoding", "UTF8"),
+        ]
+        let keywords = pairs.map { strdup($0.0) }
+        let values = pairs.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
+        let valuePointers = values.map { UnsafePointer($0) } + [nil]
+        guard let connection = PQconnectdbParams(keywordPointers, valuePointers, 1) else {
+            throw PostgresError(sqlState: nil, message: "libpq could not allocate a connection", isConnectionFailure: true)
+        }
+        handle = connection
+        // libpq prints the server's notices on stderr by default; none of them concerns an operator.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = PostgresError.text(PQerrorMessage(connection)) ?? "connection failed"
+            // PQfinish runs in deinit; this object is abandoned with the error.
+            throw PostgresError(sqlState: Self.sqlState(ofConnectionMessage: message), message: message,
+                isConnectionFailure: true)
+        }
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// A failed connection attempt has no result to carry a SQLSTATE; a missing database is told by its message
+    /// (`database "…" does not exist`), which the server sends in English before any locale applies.
+    private static func sqlState(ofConnectionMessage message: String) -> String? {
+        message.contains("does not exist") && message.contains("database") ? "3D000" : nil
+    }
+
+    // MARK: Statements
+
+    /// Runs `sql` with `parameters` ($1, $2, …) as a prepared statement of this connection and returns its rows.
+    /// Throws ``PostgresError`` for any failure.
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresResult {
+        try reconnectIfLost()
+        let texts = try parameters.map { try $0.serverText() }
+        let name = try statementName(for: sql, parameterCount: parameters.count)
+        let copies = texts.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { $0.map { UnsafePointer($0) } }
+        let raw = pointers.withUnsafeBufferPointer { buffer in
+            PQexecPrepared(handle, name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+        }
+        return try checked(raw)
+    }
+
+    /// Runs `sql` as it is, with no parameters (`PQexec`): transaction control and schema changes. `sql` may hold
+    /// several statements.
+    func executeScript(_ sql: String) throws {
+        try reconnectIfLost()
+        _ = try checked(PQexec(handle, sql))
+    }
+
+    /// The prepared statement's name for `sql`, preparing it on first use in this session.
+    private func statementName(for sql: String, parameterCount: Int) throws -> String {
+        if let name = prepared[sql] { return name }
+        preparedCount += 1
+        let name = "jobs_\(preparedCount)"
+        _ = try checked(PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        prepared[sql] = name
+        return name
+    }
+
+    /// The result when the statement succeeded; otherwise it is freed and its error thrown.
+    private func checked(_ raw: OpaquePointer?) throws -> PostgresResult {
+        guard let raw else {
+            throw PostgresError(result: nil, connection: handle)
+        }
+        let result = PostgresResult(raw)
+        switch PQresultStatus(raw) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+            return result
+        default:
+            throw PostgresError(result: raw, connection: handle)
+        }
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a transaction (READ COMMITTED): committed when it returns, rolled back when it throws.
+    func transaction<Result>(_ body: () throws -> Result) throws -> Result {
+        try executeScript("BEGIN")
+        inTransaction = true
+        rolledBack = false
+        defer { inTransaction = false }
+        let result: Result
+        do {
+            result = try body()
+        } catch {
+            // A lost connection has no transaction left to roll back; the reset comes with the next call.
+            if PQstatus(handle) == CONNECTION_OK {
+                _ = try? checked(PQexec(handle, "ROLLBACK"))
+            }
+            throw error
+        }
+        if !rolledBack {
+            try executeScript("COMMIT")
+        }
+        return result
+    }
+
+    /// Rolls the open transaction back, for a body of ``transaction(_:)`` that decided to undo its work and
+    /// return; the transaction then ends without a commit. The body runs no statement after it.
+    func rollBack() throws {
+        _ = try checked(PQexec(handle, "ROLLBACK"))
+        rolledBack = true
+    }
+
+    // MARK: Lost connections
+
+    /// Resets the connection if it was lost. A connection the server closed while it sat idle (a restart) looks
+    /// fine until something is read from it, so a readable socket is read first (without blocking): an idle
+    /// connection is never sent anything but a closing notice.
+    private func reconnectIfLost() throws {
+        guard !inTransaction else { return }
+        if PQstatus(handle) == CONNECTION_OK {
+            var probe = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            var rounds = 0
+            // A closing server sends an error message, then closes: two reads may be needed to see the end.
+            while PQstatus(handle) == CONNECTION_OK, rounds < 2, poll(&probe, 1, 0) > 0 {
+                if PQconsumeInput(handle) == 0 { break }
+                rounds += 1
+            }
+            if PQstatus(handle) == CONNECTION_OK { return }
+        }
+        prepared.removeAll()
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(
+                sqlState: nil, message: PostgresError.text(PQerrorMessage(handle)) ?? "connection lost",
+                isConnectionFailure: true)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import JobsCore
+import PostgresStore
+import SQLiteStore
+
+extension StoreLocation {
+    /// The connector for the store at this location: ``SQLiteConnector`` for a file, ``PostgresConnector`` for a
+    /// `postgresql://` URL. The one place where the executables choose a store engine.
+    public func connector() -> any JobStoreConnector {
+        switch self {
+        case .sqlite(let path):
+            SQLiteConnector(path: path)
+        case .postgres(let url):
+            PostgresConnector(url: url)
+        }
+    }
+
+    /// The location for logs and messages: the file's path, or the URL without its password.
+    public var displayName: String {
+        switch self {
+        case .sqlite(let path):
+            path
+        case .postgres(let url):
+            PostgresConnector(url: url).displayName
+        }
+    }
+}
