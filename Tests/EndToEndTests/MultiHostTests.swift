@@ -4,7 +4,8 @@ import Testing
 
 /// Several app hosts behind one nginx (the shipped `nginx/jobs-api-upstream.conf`) on one shared store: two
 /// `jobs-fcgi` instances on TCP ports, one started by spawn-fcgi and one with `--listen`. Each test has a stack of
-/// its own, on each store in ``MultiHostStore``.
+/// its own, on each store in ``MultiHostStore``: one PostgreSQL database, as on several machines, and one SQLite
+/// file, which several processes of one machine may share too.
 @Suite(.serialized)
 struct MultiHostTests {
     static let clients = 32
@@ -192,6 +193,8 @@ struct MultiHostTests {
 enum MultiHostStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// One SQLite file shared by every instance and worker on one machine.
     case sqlite
+    /// A database of its own on the tests' PostgreSQL server (``PostgresServer/shared()``).
+    case postgresql
 
     var testDescription: String { rawValue }
 }
@@ -200,11 +203,18 @@ enum MultiHostStore: String, CaseIterable, Sendable, CustomTestStringConvertible
 struct MultiHostFixture {
     let stack: UpstreamStack
     let tenant: Stack.Tenant
+    /// The PostgreSQL database, kept (not dropped) as long as the fixture.
+    let database: PostgresDatabase?
 
     init(_ store: MultiHostStore, extraServers: [String] = []) throws {
         switch store {
         case .sqlite:
+            database = nil
             stack = try UpstreamStack(.init(extraServers: extraServers))
+        case .postgresql:
+            let database = try PostgresServer.shared().createDatabase()
+            self.database = database
+            stack = try UpstreamStack(.init(store: database.url, extraServers: extraServers))
         }
         tenant = try stack.createTenant("Acme")
     }
