@@ -72,34 +72,35 @@ extension SQLiteJobStore {
         try insert(job, projectID: projectID)
     }
 
-    /// Inserts `job`; when `jobs_one_active` refuses it, reads the active job's id in the same transaction, so
-    /// that job cannot finish or be cancelled in between.
+    /// Inserts `job` at the project's next position, in one `BEGIN IMMEDIATE` transaction. Under that write
+    /// lock, a read of `jobs_one_active` first: an active job with the same action and reference id means a
+    /// conflict, and nothing is written, so no position is consumed. The unique index still decides should
+    /// anything slip past the read; its refusal rolls the whole transaction back.
     func insert(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
         try guarded("creating a job for project \(projectID)") {
             try connection.immediateTransaction {
-                do {
-                    guard
-                        let created = try connection.firstRow(
-                            SQL.insertJob, Self.insertBindings(job, projectID: projectID), decode: Self.decodeJob)
-                    else {
-                        throw StoreError(.internal, "Inserting a job returned no row")
-                    }
-                    return .created(created)
-                } catch let error as SQLiteError where error.isUniquenessViolation {
-                    // The only uniqueness rule on jobs besides the generated id is jobs_one_active; the lookup
-                    // confirms it. Finding nothing would mean another rule: report the original error.
-                    guard
-                        let existingID = try connection.firstRow(
-                            SQL.activeJobID,
-                            [.integer(projectID), .text(job.action.rawValue), .text(job.referenceID)],
-                            decode: { $0.int64(at: 0) })
-                    else {
-                        throw error
-                    }
+                if job.status.isCancellable,
+                    let existingID = try connection.firstRow(
+                        SQL.activeJobID,
+                        [.integer(projectID), .text(job.action.rawValue), .text(job.referenceID)],
+                        decode: { $0.int64(at: 0) })
+                {
                     return .conflict(existingJobID: existingID)
-                } catch let error as SQLiteError where error.isForeignKeyViolation {
+                }
+                guard
+                    let position = try connection.firstRow(
+                        SQL.takePosition, [.integer(projectID)], decode: { $0.int64(at: 0) })
+                else {
                     throw StoreError(.invalid, "No project with id \(projectID)")
                 }
+                guard
+                    let created = try connection.firstRow(
+                        SQL.insertJob, Self.insertBindings(job, projectID: projectID, position: position),
+                        decode: Self.decodeJob)
+                else {
+                    throw StoreError(.internal, "Inserting a job returned no row")
+                }
+                return .created(created)
             }
         }
     }

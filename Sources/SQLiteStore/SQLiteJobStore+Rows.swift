@@ -39,12 +39,12 @@ extension SQLiteJobStore {
         Organization(id: row.int64(at: 0), name: row.text(at: 1), createdAt: row.int64(at: 2))
     }
 
-    /// The bindings of ``SQL/insertJob`` for `job` in `projectID`.
-    static func insertBindings(_ job: NewJob, projectID: Int64) -> [SQLiteValue] {
+    /// The bindings of ``SQL/insertJob`` for `job` at `position` in `projectID`.
+    static func insertBindings(_ job: NewJob, projectID: Int64, position: Int64) -> [SQLiteValue] {
         [
             .text(job.description), .text(job.status.rawValue), .integer(projectID), .text(job.action.rawValue),
             .text(job.referenceID), .integer(job.createdAt), .integer(orNull: job.updatedAt),
-            .integer(job.startAt), .text(orNull: job.errors),
+            .integer(job.startAt), .text(orNull: job.errors), .integer(position),
         ]
     }
 }

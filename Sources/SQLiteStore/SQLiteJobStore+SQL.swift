@@ -12,12 +12,14 @@ extension SQLiteJobStore {
         static let principal = "SELECT id, org_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL"
         static let projectInOrganization =
             "SELECT \(projectColumns) FROM projects WHERE project_key = ?1 AND org_id = ?2"
-        /// The offset is skipped in the covering index `jobs_by_project` alone; only the page's rows are read from
-        /// the table (about 3 times cheaper than `… ORDER BY id LIMIT ? OFFSET ?` on the table for a deep page).
+        /// A page is one range of `jobs_by_position`: the project's jobs in id order hold the positions after
+        /// its `position_base` with no gap, so skipping `?3` jobs means starting after position
+        /// `position_base + ?3`. (SQLite turns an integer sum that overflows into a real, which no position
+        /// exceeds: a page far past the end is empty, not an error.)
         static let jobsPage = """
             SELECT \(jobColumns) FROM jobs
-            WHERE id IN (SELECT id FROM jobs WHERE project_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3)
-            ORDER BY id
+            WHERE project_id = ?1 AND position > (SELECT position_base FROM projects WHERE id = ?1) + ?3
+            ORDER BY position LIMIT ?2
             """
         static let jobInProject = "SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2"
         /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled
@@ -27,10 +29,13 @@ extension SQLiteJobStore {
             WHERE id = ?1 AND project_id = ?2 AND status IN ('scheduled', 'running')
             RETURNING \(jobColumns)
             """
+        /// The next position of project `?1`, taken in the insert's transaction (under the write lock).
+        static let takePosition =
+            "UPDATE projects SET last_position = last_position + 1 WHERE id = ?1 RETURNING last_position"
         static let insertJob = """
             INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
-                start_at, errors)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                start_at, errors, position)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             RETURNING \(jobColumns)
             """
         /// The condition repeats `jobs_one_active`'s own, so that SQLite can answer from that partial index.
@@ -107,6 +112,26 @@ extension SQLiteJobStore {
             """
         static let project = "SELECT \(projectColumns) FROM projects WHERE project_key = ?1"
         static let job = "SELECT \(jobColumns) FROM jobs WHERE id = ?1"
+        /// Purge, per project: the finished jobs ended before `?2`, lowest positions first (`jobs_finished`).
+        static let purgeCandidates = """
+            SELECT position FROM jobs
+            WHERE project_id = ?1 AND status IN ('completed', 'failed', 'cancelled') AND updated_at < ?2
+            ORDER BY position LIMIT ?3
+            """
+        /// Exactly the candidates up to position `?3`: every finished job ended before `?2` at or below it.
+        static let purgeDelete = """
+            DELETE FROM jobs
+            WHERE project_id = ?1 AND position <= ?3 AND status IN ('completed', 'failed', 'cancelled')
+                AND updated_at < ?2
+            RETURNING id
+            """
+        /// The jobs that stayed at or below the highest deleted position `?2`, highest first.
+        static let purgeSurvivors = """
+            SELECT id, position FROM jobs WHERE project_id = ?1 AND position <= ?2 ORDER BY position DESC
+            """
+        static let moveJob = "UPDATE jobs SET position = ?2 WHERE id = ?1"
+        static let setPositionBase = "UPDATE projects SET position_base = ?2 WHERE id = ?1"
+        static let projectIDs = "SELECT id FROM projects ORDER BY id"
         static let jobsAfter = """
             SELECT \(jobColumns) FROM jobs
             WHERE project_id = ?1 AND id > ?2 AND (?3 IS NULL OR status = ?3)

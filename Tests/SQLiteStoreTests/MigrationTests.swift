@@ -43,12 +43,23 @@ struct MigrationTests {
                 job.status = status
                 if status != .scheduled { job.updatedAt = 30 }
                 if status == .failed { job.errors = "exit status 1" }
-                _ = try store.importJob(job, projectID: project.id)
+                try insertVersion1Job(job, projectID: project.id, into: store)
             }
         }
         // A deleted newest job: its id must stay used after the migration.
         try store.connection.execute("DELETE FROM jobs WHERE id = (SELECT max(id) FROM jobs)")
         return (store, key)
+    }
+
+    /// Stores `job` as a program of schema version 1 did (the current insert also takes a position).
+    static func insertVersion1Job(_ job: NewJob, projectID: Int64, into store: SQLiteJobStore) throws {
+        try store.connection.run(
+            """
+            INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
+                start_at, errors)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            """,
+            Array(SQLiteJobStore.insertBindings(job, projectID: projectID, position: 0).dropLast()))
     }
 
     static func contents(of store: SQLiteJobStore) throws -> Contents {
@@ -103,7 +114,22 @@ struct MigrationTests {
             let indexes = try admin.connection.rows(
                 "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name"
             ) { $0.text(at: 0) }
-            #expect(indexes == ["jobs_by_project", "jobs_due", "jobs_leased", "jobs_one_active"])
+            #expect(
+                indexes == [
+                    "jobs_by_position", "jobs_by_project", "jobs_due", "jobs_finished", "jobs_leased",
+                    "jobs_one_active",
+                ])
+            // Positions 1, 2, … per project in id order; each project's last position is its job count.
+            for project in before.projects {
+                let positions = try admin.connection.rows(
+                    "SELECT position FROM jobs WHERE project_id = ?1 ORDER BY id", [.integer(project.id)]
+                ) { $0.int64(at: 0) }
+                #expect(positions == Array(1...Int64(positions.count)))
+                let bounds = try admin.connection.firstRow(
+                    "SELECT position_base, last_position FROM projects WHERE id = ?1", [.integer(project.id)]
+                ) { [$0.int64(at: 0), $0.int64(at: 1)] }
+                #expect(bounds == [0, Int64(positions.count)])
+            }
 
             // The API serves it now, with the keys and jobs it had.
             let api = try connector.connect()
@@ -119,6 +145,7 @@ struct MigrationTests {
                 return
             }
             #expect(fresh.id == 11)
+            #expect(try api.jobs(projectID: project.id, limit: 1, offset: Int64(projectJobs.count)) == [fresh])
 
             // Due scheduled jobs and the running jobs of version 1, which had no worker, are claimed.
             let claimed = try admin.claimDueJobs(owner: "w1", now: 100, leaseUntil: 200, limit: 50)
@@ -126,6 +153,31 @@ struct MigrationTests {
             #expect(active.count == 4)
             #expect(Set(claimed.map(\.job.id)) == Set(active.map(\.id) + [fresh.id]))
             #expect(claimed.map(\.job.startAt) == claimed.map(\.job.startAt).sorted())
+        }
+    }
+
+    @Test("a version 2 store with a gap in its ids: jobsctl init numbers the jobs, and pages list them as before")
+    func migrateVersion2() throws {
+        try withTemporaryDirectory { directory in
+            let (store, _) = try Self.makeVersion1Store(at: directory + "/v2.sqlite3")
+            try store.connection.immediateTransaction {
+                for statement in Schema.version2.statements {
+                    try store.connection.execute(statement)
+                }
+                try store.connection.execute("PRAGMA user_version = 2")
+            }
+            try store.connection.execute("DELETE FROM jobs WHERE id = 3")
+            let before = try Self.contents(of: store)
+            #expect(try store.migrate().from == 2)
+            #expect(try Self.contents(of: store) == before)
+            for project in before.projects {
+                let expected = before.jobs.filter { $0.projectID == project.id }
+                var paged: [Job] = []
+                for page in 0..<4 {
+                    paged += try store.jobs(projectID: project.id, limit: 2, offset: Int64(page * 2))
+                }
+                #expect(paged == expected)
+            }
         }
     }
 

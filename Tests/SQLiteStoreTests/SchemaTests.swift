@@ -165,7 +165,8 @@ struct SchemaTests {
 
     /// Each query the API runs per request, with what SQLite's plan for it must say.
     static let plans: [(name: String, sql: String, expected: String)] = [
-        ("list jobs", SQLiteJobStore.SQL.jobsPage, "SEARCH jobs USING COVERING INDEX jobs_by_project (project_id=?)"),
+        ("list jobs", SQLiteJobStore.SQL.jobsPage,
+            "SEARCH jobs USING INDEX jobs_by_position (project_id=? AND position>?)"),
         ("get job", SQLiteJobStore.SQL.jobInProject, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("cancel job", SQLiteJobStore.SQL.cancelJob, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("active job", SQLiteJobStore.SQL.activeJobID,
@@ -173,6 +174,13 @@ struct SchemaTests {
         ("principal", SQLiteJobStore.SQL.principal, "USING INDEX sqlite_autoindex_api_keys_1 (key_hash=?)"),
         ("project", SQLiteJobStore.SQL.projectInOrganization,
             "USING INDEX sqlite_autoindex_projects_1 (project_key=?)"),
+        ("next position", SQLiteJobStore.SQL.takePosition, "SEARCH projects USING INTEGER PRIMARY KEY (rowid=?)"),
+        ("purge candidates", SQLiteJobStore.SQL.purgeCandidates,
+            "SEARCH jobs USING INDEX jobs_finished (project_id=?)"),
+        ("purge delete", SQLiteJobStore.SQL.purgeDelete,
+            "SEARCH jobs USING INDEX jobs_finished (project_id=? AND position<?)"),
+        ("purge survivors", SQLiteJobStore.SQL.purgeSurvivors,
+            "SEARCH jobs USING COVERING INDEX jobs_by_position (project_id=? AND position<?)"),
         ("admin job list", SQLiteJobStore.SQL.jobsAfter,
             "SEARCH jobs USING INDEX jobs_by_project (project_id=? AND id>?)"),
     ]

@@ -70,6 +70,15 @@ public protocol StoreAdministration: JobStore, WorkerStore {
     func jobs(projectID: Int64, status: JobStatus?, afterID: Int64, limit: Int) throws -> [Job]
     /// Stores a job as it is (any status), for imports; the same one-active-job rule as ``createJob(_:projectID:)``.
     func importJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome
+
+    /// Deletes at most `limit` finished jobs (`completed`, `failed`, `cancelled`) whose `updatedAt` is before
+    /// `before` (milliseconds since the epoch), the lowest positions of each project first, in one short
+    /// transaction; returns how many it deleted, 0 when none is left (or `limit` is 0 or less).
+    ///
+    /// List pages stay dense: the jobs that survive below a project's highest deleted position (still active,
+    /// or finished after `before`) move up next to it, keeping their order, so page `n` still starts after
+    /// `(n - 1) * limit` jobs. The cost is that of the batch plus those survivors, never of the whole project.
+    func purgeFinishedJobs(before: Int64, limit: Int) throws -> Int
 }
 
 /// Opens connections to one store. Shared by every thread; each connection it opens is not.

@@ -2,7 +2,7 @@
 /// version; ``currentVersion`` follows.
 enum Schema {
     /// Every step, in version order, starting at 1.
-    static let migrations: [SchemaMigration] = [version1, version2]
+    static let migrations: [SchemaMigration] = [version1, version2, version3]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -86,5 +86,34 @@ enum Schema {
             "CREATE INDEX jobs_due ON jobs(start_at) WHERE status = 'scheduled'",
             // Running jobs by lease end: a claim finds expired and missing leases without reading the others.
             "CREATE INDEX jobs_leased ON jobs(lease_expires_at) WHERE status = 'running'",
+        ])
+
+    /// Positions: list pages as index ranges, whatever their number.
+    ///
+    /// Each job has a position in its project; the project's jobs in ascending id order hold the positions
+    /// `position_base + 1 … last_position` with no gap, kept by every insert and by purges. Page `n` of `limit`
+    /// is then the range after `position_base + (n - 1) * limit` in `jobs_by_position`, not an
+    /// offset counted row by row. Existing jobs are numbered in id order per project. `ADD COLUMN … NOT NULL`
+    /// needs a default; every insert gives its position, so the 0 is only ever seen during this step.
+    static let version3 = SchemaMigration(
+        version: 3,
+        statements: [
+            "ALTER TABLE projects ADD COLUMN position_base INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE projects ADD COLUMN last_position INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE jobs ADD COLUMN position INTEGER NOT NULL DEFAULT 0",
+            """
+            UPDATE jobs SET position = numbered.position
+            FROM (SELECT id, row_number() OVER (PARTITION BY project_id ORDER BY id) AS position FROM jobs)
+                AS numbered
+            WHERE jobs.id = numbered.id
+            """,
+            "UPDATE projects SET last_position = (SELECT count(*) FROM jobs WHERE jobs.project_id = projects.id)",
+            "CREATE UNIQUE INDEX jobs_by_position ON jobs(project_id, position)",
+            // Finished jobs per project in position order, with their end time: a purge finds the oldest
+            // positions that may go without reading the active jobs or the table.
+            """
+            CREATE INDEX jobs_finished ON jobs(project_id, position, updated_at)
+                WHERE status IN ('completed', 'failed', 'cancelled')
+            """,
         ])
 }
