@@ -5,8 +5,8 @@ import JobsCore
 /// `jobsctl job …`
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "job", abstract: "Create, import, list, show and cancel jobs.",
-        subcommands: [Create.self, Import.self, List.self, Show.self, Cancel.self])
+        commandName: "job", abstract: "Create, import, list, show, cancel and purge jobs.",
+        subcommands: [Create.self, Import.self, List.self, Show.self, Cancel.self, Purge.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(

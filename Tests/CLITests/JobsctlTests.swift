@@ -214,6 +214,31 @@ struct JobCommandTests {
         #expect(imported.first?["status"]?.string == "cancelled")
     }
 
+    @Test func purgeDeletesFinishedJobsBeforeTheTimeInBatches() throws {
+        let (cli, _, projectKey) = try CLI.seeded()
+        var lines: [String] = []
+        for index in 0..<7 {
+            lines.append(#"{"referenceId":"old-\#(index)","status":"completed","createdAt":1000,"updatedAt":2000}"#)
+            lines.append(#"{"referenceId":"new-\#(index)","status":"failed","createdAt":1000,"updatedAt":9000}"#)
+        }
+        lines.append(#"{"referenceId":"active","status":"scheduled","createdAt":1000}"#)
+        let imported = try cli.json(["job", "import", "--project", projectKey], input: lines.joined(separator: "\n"))
+        #expect(imported.count == 15)
+
+        let purged = try cli.json(["job", "purge", "--finished-before", "5000", "--batch-size", "3"])
+        #expect(purged == [try JSONValue(parsing: #"{"deleted":7}"#)])
+        let left = try cli.json(["job", "list", "--project", projectKey])
+        #expect(left == imported.filter { $0["referenceId"]?.string?.hasPrefix("old-") == false })
+        #expect(try cli.json(["job", "purge", "--finished-before", "5000"]) == [try JSONValue(parsing: #"{"deleted":0}"#)])
+
+        for size in ["0", "100001", "x"] {
+            let refused = try cli.run(["job", "purge", "--finished-before", "5000", "--batch-size", size])
+            #expect(!refused.succeeded)
+            #expect(refused.errorOutput.contains("batch-size"))
+        }
+        #expect(!(try cli.run(["job", "purge"])).succeeded)
+    }
+
     /// Several processes cancelling one job at once: the store's conditional update lets exactly one through.
     @Test func concurrentCancelsFromSeveralProcesses() throws {
         let (cli, _, projectKey) = try CLI.seeded()
