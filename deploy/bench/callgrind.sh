@@ -12,8 +12,9 @@
 #   CALLGRIND_REQUESTS=200 deploy/bench/callgrind.sh job
 #   CALLGRIND_ANNOTATE=1 deploy/bench/callgrind.sh job   # also the top functions, inclusive and self
 #
-# Scenarios: job (GET /public/KEY/jobs/ID with a valid key, a different id each request) and badkey (the same
-# with a well-formed key that does not exist: SHA-256, one index lookup, a 401).
+# Scenarios: job (GET /public/KEY/jobs/ID with a valid key, a different id each request), badkey (the same
+# with a well-formed key that does not exist: SHA-256, one index lookup, a 401), page1 (GET /public/KEY/jobs?
+# limit=100&page=1) and deeppage (the same, last full page: page 10,000 with CALLGRIND_JOBS=1000000).
 # Settings: CALLGRIND_REQUESTS (default 1000), CALLGRIND_JOBS (jobs in the store, default 10000),
 # CALLGRIND_BIN_DIR (use jobs-fcgi and jobsctl from there instead of building), CALLGRIND_OUT (default
 # deploy/.bench/callgrind), CALLGRIND_ANNOTATE (1: print callgrind_annotate's top 25 for each scenario).
@@ -26,11 +27,11 @@ requests=${CALLGRIND_REQUESTS:-1000}
 jobs=${CALLGRIND_JOBS:-10000}
 out_dir=${CALLGRIND_OUT:-$repo_root/deploy/.bench/callgrind}
 scenarios=("$@")
-((${#scenarios[@]} > 0)) || scenarios=(job badkey)
+((${#scenarios[@]} > 0)) || scenarios=(job badkey page1 deeppage)
 [[ $requests =~ ^[0-9]+$ ]] && ((requests >= 1)) || die "CALLGRIND_REQUESTS=$requests: a whole number, at least 1"
 [[ $jobs =~ ^[0-9]+$ ]] && ((jobs >= 1000)) || die "CALLGRIND_JOBS=$jobs: a whole number, at least 1000"
 for scenario in "${scenarios[@]}"; do
-    [[ $scenario == job || $scenario == badkey ]] || die "unknown scenario $scenario (job, badkey)"
+    [[ $scenario =~ ^(job|badkey|page1|deeppage)$ ]] || die "unknown scenario $scenario (job, badkey, page1, deeppage)"
 done
 
 ensure_packages valgrind libfcgi-bin sqlite3
@@ -79,9 +80,11 @@ bad_key=jobs_0000000000000000000000000000000000000000
 socket=$run_dir/fcgi.sock
 
 # One request as nginx's fastcgi_params (and the shipped site's HTTP_PROXY "") would describe it.
-send() { # path authorization
-    env -i QUERY_STRING="" REQUEST_METHOD=GET CONTENT_TYPE="" CONTENT_LENGTH="" SCRIPT_NAME="$1" \
-        REQUEST_URI="$1" DOCUMENT_URI="$1" DOCUMENT_ROOT=/usr/share/nginx/html SERVER_PROTOCOL=HTTP/1.1 \
+send() { # path[?query] authorization
+    local path=${1%%\?*} query=""
+    [[ $1 == *\?* ]] && query=${1#*\?}
+    env -i QUERY_STRING="$query" REQUEST_METHOD=GET CONTENT_TYPE="" CONTENT_LENGTH="" SCRIPT_NAME="$path" \
+        REQUEST_URI="$1" DOCUMENT_URI="$path" DOCUMENT_ROOT=/usr/share/nginx/html SERVER_PROTOCOL=HTTP/1.1 \
         REQUEST_SCHEME=http GATEWAY_INTERFACE=CGI/1.1 SERVER_SOFTWARE=nginx/1.22.1 REMOTE_ADDR=127.0.0.1 \
         REMOTE_PORT=40000 SERVER_ADDR=127.0.0.1 SERVER_PORT=8080 SERVER_NAME=localhost REDIRECT_STATUS=200 \
         HTTP_PROXY="" HTTP_HOST=127.0.0.1:8080 HTTP_USER_AGENT=callgrind HTTP_ACCEPT='*/*' \
@@ -109,7 +112,11 @@ measure() { # scenario count
     [[ $scenario == badkey ]] && auth=$bad_key expected="Status: 401"
     for ((i = 0; i < count; i++)); do
         # Job ids 1 … jobs, a different one each time (a prime stride).
-        path=/public/$project_key/jobs/$((1 + (i * 7919) % jobs))
+        case $scenario in
+        page1) path="/public/$project_key/jobs?limit=100&page=1" ;;
+        deeppage) path="/public/$project_key/jobs?limit=100&page=$((jobs / 100))" ;;
+        *) path=/public/$project_key/jobs/$((1 + (i * 7919) % jobs)) ;;
+        esac
         if ((i == 0)); then
             send "$path" "$auth" | head -n 1 | grep -q "^$expected" || die "$scenario: the first answer is not $expected"
         else
