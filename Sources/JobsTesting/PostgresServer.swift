@@ -132,7 +132,7 @@ public final class PostgresServer: @unchecked Sendable {
     public func psql(_ sql: String, database: String? = nil) throws -> String {
         let target = database.map { Self.url(url, database: $0) } ?? url
         let result = try Command.run(
-            try Self.psqlPath.get(), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", target, "-c", sql],
+            try Self.program("psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", target, "-c", sql],
             timeout: 60)
         guard result.succeeded else {
             throw JobsTestingError("psql failed (status \(result.status)) on \(sql): \(result.errorOutput)")
@@ -140,15 +140,20 @@ public final class PostgresServer: @unchecked Sendable {
         return result.output
     }
 
-    /// PostgreSQL's own psql (`pg_config --bindir`): Debian's /usr/bin/psql is a Perl wrapper that costs
-    /// about 0.2 s per run.
-    private static let psqlPath: Result<String, Error> = Result {
+    /// PostgreSQL's own client program `name` (`psql`, `pg_dump`) from `pg_config --bindir`: Debian's
+    /// /usr/bin/psql is a Perl wrapper that costs about 0.2 s per run.
+    static func program(_ name: String) throws -> String {
+        let directory = try binaryDirectory.get()
+        let path = directory + "/" + name
+        return FileManager.default.isExecutableFile(atPath: path) ? path : try BuiltBinaries.system(name)
+    }
+
+    private static let binaryDirectory: Result<String, Error> = Result {
         let bindir = try Command.run("/bin/sh", ["-c", "pg_config --bindir"], timeout: 30)
-        let path = bindir.output.trimmingCharacters(in: .whitespacesAndNewlines) + "/psql"
-        if bindir.succeeded, FileManager.default.isExecutableFile(atPath: path) {
-            return path
+        guard bindir.succeeded else {
+            throw JobsTestingError("pg_config --bindir failed: install postgresql and libpq-dev")
         }
-        return try BuiltBinaries.system("psql")
+        return bindir.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `url` with its database (the path after the host) replaced by `database`; the query, if any, is kept.
@@ -174,6 +179,15 @@ public final class PostgresDatabase: Sendable {
         self.server = server
         self.name = name
         self.url = url
+    }
+
+    /// Everything the database holds, as `pg_dump` writes it (schema and data, plain SQL).
+    public func dump() throws -> String {
+        let result = try Command.run(try PostgresServer.program("pg_dump"), ["-d", url], timeout: 120)
+        guard result.succeeded else {
+            throw JobsTestingError("pg_dump failed (status \(result.status)): \(result.errorOutput)")
+        }
+        return result.output
     }
 
     deinit {

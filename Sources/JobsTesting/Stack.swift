@@ -22,9 +22,15 @@ public final class Stack: @unchecked Sendable {
         /// `jobs-fcgi --auth-failure-limit`: 0 (off) unless a test is about the limit, since the suites send many
         /// failures from 127.0.0.1.
         public var authFailureLimit: Int
+        /// The store engine; `JOBS_TEST_STORE`'s (SQLite unless it says `postgres`) unless told otherwise.
+        public var store: StoreKind
 
-        public init(processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0) {
+        public init(
+            processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0,
+            store: StoreKind = .configured
+        ) {
             self.authFailureLimit = authFailureLimit
+            self.store = store
             self.processes = processes
             self.threads = threads
             self.scheduleDelay = scheduleDelay
@@ -34,8 +40,10 @@ public final class Stack: @unchecked Sendable {
     public let options: Options
     /// Holds the store, the socket, the nginx configuration and every log; removed with the stack.
     public let directory: TemporaryDirectory
-    /// The SQLite store.
+    /// The store's DSN: the SQLite file's path, or the PostgreSQL database's URL (``Options-swift.struct/store``).
     public let storePath: String
+    /// The PostgreSQL database of a `.postgres` stack, dropped with the stack.
+    public let postgresDatabase: PostgresDatabase?
     /// The app's FastCGI socket, created by spawn-fcgi.
     public let socketPath: String
     /// The app's stderr (one line per request), all processes together.
@@ -53,7 +61,7 @@ public final class Stack: @unchecked Sendable {
     public init(_ options: Options = Options()) throws {
         self.options = options
         directory = try TemporaryDirectory(prefix: "jobs-e2e")
-        storePath = directory.appending("jobs.sqlite3")
+        (storePath, postgresDatabase) = try Self.makeStore(options.store, in: directory)
         socketPath = directory.appending("jobs-fcgi.sock")
         appLogPath = directory.appending("jobs-fcgi.log")
         nginxErrorLogPath = directory.appending("error.log")
