@@ -20,6 +20,9 @@ final class PostgresConnection {
     private var preparedCount = 0
     /// Whether a transaction is open: a connection lost inside one is not silently reset until it ends.
     private var inTransaction = false
+    /// When the last reconnection failed (monotonic milliseconds), and why; `nil` once connected again.
+    private var lastFailedReset: Int64?
+    private var lastResetError = ""
     /// Set by ``rollBack()`` inside ``transaction(_:)``, which then does not commit.
     private var rolledBack = false
 
@@ -163,11 +166,30 @@ final class PostgresConnection {
             if PQstatus(handle) == CONNECTION_OK { return }
         }
         prepared.removeAll()
-        PQreset(handle)
-        guard PQstatus(handle) == CONNECTION_OK else {
+        // While the server stays away, calls fail at once for a moment after each failed attempt instead of each
+        // trying again (an unreachable host costs up to connect_timeout per attempt).
+        let now = Self.monotonicMilliseconds()
+        if let failedAt = lastFailedReset, now - failedAt < Self.resetBackoffMilliseconds {
             throw PostgresError(
-                sqlState: nil, message: PostgresError.text(PQerrorMessage(handle)) ?? "connection lost",
+                sqlState: nil, message: "connection lost; reconnecting failed \(now - failedAt) ms ago: \(lastResetError)",
                 isConnectionFailure: true)
         }
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            lastFailedReset = Self.monotonicMilliseconds()
+            lastResetError = PostgresError.text(PQerrorMessage(handle))?.trimmingTrailingNewlines() ?? "connection lost"
+            throw PostgresError(sqlState: nil, message: lastResetError, isConnectionFailure: true)
+        }
+        lastFailedReset = nil
+    }
+
+    /// How long after a failed reconnection calls fail without trying again.
+    static let resetBackoffMilliseconds: Int64 = 500
+
+    /// Milliseconds on the monotonic clock. The corresponding C function is `clock_gettime`.
+    private static func monotonicMilliseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 }
