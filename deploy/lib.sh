@@ -21,7 +21,7 @@ as_root() {
 # The nginx binary may come from nginx or nginx-light, so it is looked for, not a package name.
 ensure_packages() {
     local missing=() package
-    for package in spawn-fcgi libfcgi-dev libsqlite3-dev libpq-dev postgresql curl pkg-config python3 "$@"; do
+    for package in spawn-fcgi libfcgi-dev libsqlite3-dev sqlite3 libpq-dev postgresql curl pkg-config python3 "$@"; do
         dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
     done
     [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)

@@ -25,10 +25,15 @@ public final class Stack: @unchecked Sendable {
         /// The store engine; `JOBS_TEST_STORE`'s (SQLite unless it says `postgres`) unless told otherwise.
         public var store: StoreKind
 
+        /// The folder of a SQLite store (an existing one, such as a small filesystem mounted by the test): the
+        /// store is `jobs.sqlite3` there, whatever `store` says. `nil` puts the store where `store` says.
+        public var storeFolder: String?
+
         public init(
             processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0,
-            store: StoreKind = .configured
+            store: StoreKind = .configured, storeFolder: String? = nil
         ) {
+            self.storeFolder = storeFolder
             self.authFailureLimit = authFailureLimit
             self.store = store
             self.processes = processes
@@ -61,7 +66,11 @@ public final class Stack: @unchecked Sendable {
     public init(_ options: Options = Options()) throws {
         self.options = options
         directory = try TemporaryDirectory(prefix: "jobs-e2e")
-        (storePath, postgresDatabase) = try Self.makeStore(options.store, in: directory)
+        if let folder = options.storeFolder {
+            (storePath, postgresDatabase) = (folder + "/jobs.sqlite3", nil)
+        } else {
+            (storePath, postgresDatabase) = try Self.makeStore(options.store, in: directory)
+        }
         socketPath = directory.appending("jobs-fcgi.sock")
         appLogPath = directory.appending("jobs-fcgi.log")
         nginxErrorLogPath = directory.appending("error.log")

@@ -74,6 +74,8 @@ public struct SQLiteConnector: JobStoreConnector {
             // Foreign keys are off by default in SQLite, per connection.
             try connection.execute("PRAGMA foreign_keys = ON")
         }
+        // Set once configured: the connections it opens come from a store that never sets its own aside.
+        store.reconnect = { try open(create: false).connection }
         return store
     }
 }

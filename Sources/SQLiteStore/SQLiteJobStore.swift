@@ -1,3 +1,4 @@
+import CSQLite3
 import JobsCore
 
 /// One connection to the SQLite job store: the API's ``JobStore`` and `jobsctl`'s ``StoreAdministration``.
@@ -10,7 +11,14 @@ public final class SQLiteJobStore: StoreAdministration {
     /// The store's file, as given to the connector.
     public let path: String
 
-    let connection: SQLiteConnection
+    /// Replaced only when read-only (see ``setAsideIfReadOnly(refused:)``).
+    var connection: SQLiteConnection
+    /// Opens a new connection configured like this one (set by the connector).
+    var reconnect: (() throws -> SQLiteConnection)?
+    /// Whether `connection` is an in-memory stand-in for a read-only connection set aside.
+    var connectionIsStandIn = false
+    /// How many ``guarded(_:_:)`` calls are running (one operation may call another).
+    private var guardDepth = 0
 
     init(connection: SQLiteConnection, path: String) {
         self.connection = connection
@@ -20,9 +28,17 @@ public final class SQLiteJobStore: StoreAdministration {
     /// Runs `body`, turning any SQLite failure into the `StoreError` the API knows how to answer.
     /// `operation` completes "SQLite failed while …" in the log.
     func guarded<Result>(_ operation: @autoclosure () -> String, _ body: () throws -> Result) throws -> Result {
+        if guardDepth == 0 { try reopenIfSetAside(while: operation()) }
+        guardDepth += 1
+        var refused = false
+        defer {
+            guardDepth -= 1
+            if guardDepth == 0 { setAsideIfReadOnly(refused: refused) }
+        }
         do {
             return try body()
         } catch let error as SQLiteError {
+            refused = error.primaryCode == SQLITE_READONLY
             throw error.storeError(while: operation())
         }
     }

@@ -1,0 +1,112 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A stack's FastCGI application run the way the shipped systemd unit runs it (`deploy/systemd/jobs-api.service`:
+/// `spawn-fcgi -n` on the stack's socket, `Restart=always`): one jobs-fcgi process which, whenever it dies, is
+/// started again `restartDelay` seconds later by a supervising thread, on the same socket path (spawn-fcgi
+/// replaces a socket file nobody listens on any more).
+///
+/// Taking over a stack stops the processes spawn-fcgi `-F` started for it. Stopped by ``stop()`` or, at the
+/// latest, when the value is released.
+public final class SupervisedApp: @unchecked Sendable {
+    // Safe to share: the mutable state (`process`, `restarts`, `stopping`) is only touched with `lock` held.
+    private let stack: Stack
+    private let restartDelay: TimeInterval
+    private let lock = NSLock()
+    private var process: ChildProcess?
+    private var restarts = 0
+    private var stopping = false
+    private let supervisorDone = DispatchSemaphore(value: 0)
+
+    /// Stops the stack's spawn-fcgi `-F` processes, starts the supervised one and waits until it serves.
+    public init(stack: Stack, restartDelay: TimeInterval = 0.1) throws {
+        self.stack = stack
+        self.restartDelay = restartDelay
+        try stack.stopApp()
+        try start()
+        Thread.detachNewThread { [self] in supervise() }
+        try stack.waitUntilServing()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The pid of the jobs-fcgi process running now, if one runs.
+    public var pid: pid_t? {
+        lock.withLock { process.flatMap { $0.isRunning ? $0.pid : nil } }
+    }
+
+    /// How many times the process was started again after it died.
+    public var restartCount: Int { lock.withLock { restarts } }
+
+    /// Sends SIGKILL to the running process (as a crash would end it) and returns its pid; `nil` when none runs
+    /// at this moment (it is being restarted).
+    @discardableResult
+    public func killProcess() -> pid_t? {
+        lock.withLock {
+            guard let process, process.isRunning else { return nil }
+            process.send(SIGKILL)
+            return process.pid
+        }
+    }
+
+    /// Ends supervision and stops the process (SIGTERM, then SIGKILL after 5 s). Safe to call more than once.
+    public func stop() {
+        let wasStopping = lock.withLock {
+            defer { stopping = true }
+            return stopping
+        }
+        guard !wasStopping else { return }
+        supervisorDone.wait()
+        lock.withLock { process }?.stop(SIGTERM, grace: 5)
+    }
+
+    /// `spawn-fcgi -n -s SOCKET -M 0666 -- /bin/sh -c 'exec … 2>>LOG' jobs-fcgi --store STORE OPTIONS`: spawn-fcgi
+    /// binds the socket and execs the shell, which execs jobs-fcgi, so the pid is jobs-fcgi's throughout.
+    private func start() throws {
+        var appArguments = [try BuiltBinaries.jobsFCGI(), "--store", stack.storePath]
+        if let threads = stack.options.threads { appArguments += ["--threads", String(threads)] }
+        if let delay = stack.options.scheduleDelay { appArguments += ["--schedule-delay", delay] }
+        appArguments += ["--auth-failure-limit", String(stack.options.authFailureLimit)]
+        let keepLog = "exec \"$0\" \"$@\" 2>>'\(stack.appLogPath)'"
+        let output = open(stack.appLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            close(output)
+            close(input)
+        }
+        guard output >= 0, input >= 0 else {
+            throw JobsTestingError("cannot open \(stack.appLogPath): \(String(cString: strerror(errno)))")
+        }
+        let started = try ChildProcess.spawn(
+            try BuiltBinaries.system("spawn-fcgi"),
+            ["-n", "-s", stack.socketPath, "-M", "0666", "--", "/bin/sh", "-c", keepLog] + appArguments,
+            environment: stack.environment, standardInput: input, standardOutput: output, standardError: output)
+        lock.withLock { process = started }
+    }
+
+    /// Restarts the process whenever it has exited, until ``stop()``.
+    private func supervise() {
+        defer { supervisorDone.signal() }
+        while true {
+            let (done, exited) = lock.withLock { (stopping, process?.isRunning == false) }
+            if done { return }
+            if exited {
+                Thread.sleep(forTimeInterval: restartDelay)
+                if lock.withLock({ stopping }) { return }
+                do {
+                    try start()
+                    lock.withLock { restarts += 1 }
+                } catch {
+                    // As systemd would, try again after the delay.
+                    continue
+                }
+            }
+            usleep(5_000)
+        }
+    }
+}
