@@ -2,7 +2,8 @@
 # Builds the project and runs every test: unit, store, CLI and end to end (real nginx, spawn-fcgi, jobs-fcgi, and a
 # PostgreSQL server started here for the PostgreSQL store's runs), then
 # the benchmark's smoke run (deploy/bench.sh --smoke on the debug build: every scenario must answer its expected
-# status; nothing about speed), then deploy/schemathesis.sh (the running stack against openapi.yaml). Installs the
+# status; nothing about speed), then deploy/schemathesis.sh (the running stack against openapi.yaml), then a 30 s
+# deploy/soak.sh (mixed traffic: zero 5xx, flat memory and descriptors, bounded WAL). Installs the
 # Debian packages it needs when they are missing (as root, or through sudo). Works from any folder, without a
 # terminal (CI=true, no stdin).
 set -euo pipefail
@@ -37,3 +38,6 @@ BENCH_BIN_DIR=$(swift build --show-bin-path) deploy/bench.sh --smoke </dev/null
 # The running stack against openapi.yaml (schemathesis, installed into .venv-test/ when missing; bounded run).
 log "deploy/schemathesis.sh"
 JOBS_BIN_DIR=$(swift build --show-bin-path) deploy/schemathesis.sh </dev/null
+# Mixed traffic with a worker for 30 s (the hand-run version is 600 s): zero 5xx, RSS and descriptors flat, WAL bounded.
+log "deploy/soak.sh --seconds 30"
+JOBS_BIN_DIR=$(swift build --show-bin-path) deploy/soak.sh --seconds 30 </dev/null
