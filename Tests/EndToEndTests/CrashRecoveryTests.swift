@@ -230,6 +230,17 @@ struct CrashRecoveryTests {
             let row = try #require(jobs[id])
             #expect(["scheduled", "cancelled"].contains(row["status"]?.string ?? ""), "\(row)")
         }
+        // Every project's jobs, in id order, hold the positions after its base with no gap and no repeat, up
+        // to its last position (what list pages rely on): an insert is never half-applied to them.
+        let misplaced = try stack.query(
+            "SELECT id, position, expected FROM (SELECT j.id, j.position, p.position_base + row_number() OVER "
+                + "(PARTITION BY j.project_id ORDER BY j.id) AS expected FROM jobs j JOIN projects p "
+                + "ON p.id = j.project_id) WHERE position <> expected LIMIT 5")
+        #expect(misplaced.isEmpty, "\(misplaced)")
+        let counters = try stack.query(
+            "SELECT p.id FROM projects p WHERE p.last_position <> p.position_base + "
+                + "(SELECT count(*) FROM jobs j WHERE j.project_id = p.id)")
+        #expect(counters.isEmpty, "projects whose last position does not match their jobs: \(counters)")
         // At most one active job per user and project (the store's own rule, checked from outside).
         let duplicates = try stack.query(
             "SELECT project_id, reference_id, count(*) AS n FROM jobs WHERE status IN ('scheduled', 'running') "
