@@ -5,7 +5,8 @@ import Testing
 /// Crashes lose nothing: under a write load through nginx (cancels of distinct scheduled jobs and deletions of
 /// distinct users, from many clients at once), the FastCGI process and the worker are killed with SIGKILL again
 /// and again, each started again the way systemd would (``SupervisedApp`` for the app, a new `jobsctl worker` for
-/// the worker). Afterwards every answer is checked against the store.
+/// the worker). Afterwards every answer is checked against the store, a SQLite file (read with the `sqlite3`
+/// shell, so deploy/test.sh's PostgreSQL pass skips this suite).
 @Suite(.serialized)
 struct CrashRecoveryTests {
     /// Kills in all, alternately the app and the worker, one every 0.6–1.4 s.
@@ -34,7 +35,7 @@ struct CrashRecoveryTests {
 
     @Test func killingTheAppAndTheWorkerRepeatedlyUnderLoadLosesNothing() throws {
         // New deletions start in 24 h: only the imported due jobs are the worker's, whatever the time of day.
-        let stack = try Stack(.init(processes: 1, scheduleDelay: "24h"))
+        let stack = try Stack(.init(processes: 1, scheduleDelay: "24h", store: .sqlite))
         let tenant = try stack.createTenant("Crash")
         let project = tenant.project.key
         let key = tenant.key.secret
