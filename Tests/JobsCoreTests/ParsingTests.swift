@@ -80,6 +80,9 @@ struct BearerCredentialsTests {
         #expect(BearerCredentials(header: "Bearer abc") == .token("abc"))
         #expect(BearerCredentials(header: "bearer abc") == .token("abc"))
         #expect(BearerCredentials(header: "BEARER  abc ") == .token("abc"))
+        // Found by the authorization fuzz target: only trailing spaces are dropped, not what follows a space.
+        #expect(BearerCredentials(header: "Bearer abc x ") == .token("abc x"))
+        #expect(BearerCredentials(header: "Bearer abc x") == .token("abc x"))
     }
 
     @Test(arguments: ["jobs_abc", "a.b-c_d~e+f/g==", "abc="])

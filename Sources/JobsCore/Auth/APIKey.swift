@@ -71,9 +71,10 @@ public enum BearerCredentials: Equatable, Sendable {
         let rest = header.utf8.dropFirst(scheme.count)
         guard rest.first == UInt8(ascii: " ") else { self = .malformed; return }
         let token = Substring(rest.drop(while: { $0 == UInt8(ascii: " ") }))
-        // Trailing spaces are tolerated; anything else outside b64token makes the token invalid, not missing.
-        let trimmed = token.utf8.last == UInt8(ascii: " ")
-            ? Substring(token.utf8.prefix(while: { $0 != UInt8(ascii: " ") })) : token
+        // Trailing spaces are tolerated; anything else outside b64token (a space inside included) makes the token
+        // invalid, not missing. Only the trailing ones go: cutting at the first space accepted `Bearer <key> x `.
+        var trimmed = token
+        while trimmed.utf8.last == UInt8(ascii: " ") { trimmed = Substring(trimmed.utf8.dropLast()) }
         self = trimmed.isEmpty ? .malformed : .token(trimmed)
     }
 
