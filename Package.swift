@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "StandardErrorLog"),
         // Owns every call into libfcgi.
         .target(name: "FastCGI", dependencies: ["CFastCGI", "StandardErrorLog"]),
+        // The API behind FastCGI: a FastCGI request as the API sees it.
+        .target(name: "JobsFastCGI", dependencies: ["JobsCore", "FastCGI"]),
         // Owns every call into SQLite; the file-backed JobStore.
         .target(name: "SQLiteStore", dependencies: ["CSQLite3", "JobsCore"]),
         // Owns every call into libpq; the PostgreSQL JobStore, for several hosts on one database.
@@ -51,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "jobs-fcgi",
             dependencies: [
-                "JobsCore", "FastCGI", "StoreConnectors", "StandardErrorLog",
+                "JobsCore", "FastCGI", "JobsFastCGI", "StoreConnectors", "StandardErrorLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,7 +68,13 @@ let package = Package(
         // Test support: starts the real stack (nginx, spawn-fcgi, the built binaries) and speaks HTTP to it.
         .target(name: "JobsTesting", dependencies: ["JobsCore"]),
 
-        .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore"]),
+        // Fuzz targets over every parser of untrusted bytes, and `jobs-fuzz`: a corpus replayer, or libFuzzer
+        // when built by deploy/fuzz.sh (`--sanitize fuzzer -Xswiftc -DJOBS_FUZZ`).
+        .target(name: "JobsFuzzing", dependencies: ["JobsCore", "FastCGI", "JobsFastCGI", "JobsTesting"]),
+        .executableTarget(name: "jobs-fuzz", dependencies: ["JobsFuzzing"]),
+
+        .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore", "JobsTesting"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["JobsFuzzing", "JobsCore", "JobsTesting"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "JobsCore", "JobsTesting"]),
         // The store contract, run on every engine: SQLite and a real PostgreSQL server.
         .testTarget(

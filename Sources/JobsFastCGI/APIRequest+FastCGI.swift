@@ -9,7 +9,7 @@ extension APIRequest {
     /// URI as it is (controls, space, DEL, anything non-ASCII) is percent-encoded here, which leaves the meaning
     /// unchanged (`/users/é` and `/users/%C3%A9` name the same user) while the API's percent-decoding still sees
     /// invalid UTF-8 for what it is.
-    init(_ request: FastCGIRequest) {
+    public init(_ request: FastCGIRequest) {
         let uri = request.withBytes(ofParam: "REQUEST_URI", Self.uriText) ?? ""
         let path: String
         var query: String

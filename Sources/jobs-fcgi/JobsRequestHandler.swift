@@ -1,5 +1,6 @@
 import FastCGI
 import JobsCore
+import JobsFastCGI
 
 #if canImport(Glibc)
 import Glibc

@@ -68,13 +68,7 @@ struct JobCommand: ParsableCommand {
             }
             guard let text = String(data: data, encoding: .utf8) else { throw CLIError("the input is not UTF-8") }
 
-            let now = JobsAPI.now()
-            var jobs: [(line: Int, job: NewJob)] = []
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                guard !line.allSatisfy(\.isWhitespace) else { continue }
-                jobs.append((index + 1, try JobImport.parse(line: String(line), number: index + 1, now: now)))
-            }
-            for (number, job) in jobs {
+            for (number, job) in try JobImport.parse(lines: text, now: JobsAPI.now()) {
                 switch try store.importJob(job, projectID: project.id) {
                 case .created(let stored):
                     Output.job(stored)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import JobsCore
+import JobsTesting
 
 /// Two organizations, three projects, jobs in every state, and a fixed clock.
 struct Fixture {
@@ -58,7 +59,7 @@ struct AuthenticationTests {
     @Test(arguments: [
         (nil as String?, false), ("", false), ("Bearer", false), ("Bearer ", false), ("Basic dXNlcjpwYXNz", false),
         ("Bearer \(Fixture.revokedKeyA)", true), ("Bearer jobs_unknownunknownunknownunknownunknownunk", true),
-        ("Bearer not a token", true), ("Bearer \(Fixture.keyA)x", true),
+        ("Bearer not a token", true), ("Bearer \(Fixture.keyA)x", true), ("Bearer \(Fixture.keyA) x ", true),
     ])
     func refused(authorization: String?, tokenGiven: Bool) throws {
         let fixture = Fixture()

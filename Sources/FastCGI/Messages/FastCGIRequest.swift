@@ -121,8 +121,8 @@ public struct FastCGIRequest: Sendable {
 extension FastCGIRequest {
     /// Copies a libfcgi params array (`NAME=value` C strings up to a NULL entry): the array is freed by
     /// `FCGX_Finish_r`, so nothing may point into it afterwards. An entry without `=` is a name with an empty
-    /// value.
-    init(copyingEnvironment environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+    /// value. Public so that fuzz targets can feed it arrays shaped like libfcgi's.
+    public init(copyingEnvironment environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
         guard let environment else {
             self.init(storage: [], fields: [])
             return

@@ -19,6 +19,17 @@ public enum JobImport {
         "startAt", "errors",
     ]
 
+    /// Reads a JSON Lines document as `jobsctl job import` does: lines split at `\n`, blank ones (whitespace
+    /// only) skipped, numbered from 1. Throws for the first line that cannot be imported.
+    public static func parse(lines text: String, now: Int64) throws(LineError) -> [(line: Int, job: NewJob)] {
+        var jobs: [(line: Int, job: NewJob)] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            jobs.append((index + 1, try parse(line: String(line), number: index + 1, now: now)))
+        }
+        return jobs
+    }
+
     /// Reads one line. `now` is the default `createdAt`; `startAt` defaults to the next midnight UTC after
     /// `createdAt`, as for a job created by the API.
     public static func parse(line text: String, number: Int, now: Int64) throws(LineError) -> NewJob {
