@@ -27,10 +27,11 @@ log "swift build"
 swift build </dev/null
 log "swift test"
 swift test </dev/null
-# The end-to-end suites again, every stack on PostgreSQL (JOBS_TEST_STORE; the store contract tests and the
-# multi-host suites run on both engines already; the crash and full-disk suites are about the SQLite file).
-log "swift test: end to end on PostgreSQL"
-JOBS_TEST_STORE=postgres swift test --skip-build --filter EndToEndTests --skip MultiHost \
+# The end-to-end and jobsctl suites again, every stack and store on PostgreSQL (JOBS_TEST_STORE; the store contract
+# tests and the multi-host suites run on both engines already; the crash and full-disk suites are about the SQLite
+# file).
+log "swift test: end to end and jobsctl on PostgreSQL"
+JOBS_TEST_STORE=postgres swift test --skip-build --filter 'EndToEndTests|CLITests' --skip MultiHost \
     --skip CrashRecoveryTests --skip FullDiskTests </dev/null
 # The benchmark's own harness (store seeding, nginx with the reference servers, wrk scenarios) keeps working, on
 # the binaries just built: no second, release build.

@@ -24,8 +24,9 @@ extension Stack {
         }
     }
 
-    /// The DSN of a new store of `kind` in `directory`, and the database to keep alive for PostgreSQL.
-    static func makeStore(_ kind: StoreKind, in directory: TemporaryDirectory) throws
+    /// The DSN of a new store of `kind` (a file in `directory`, or a new database on ``PostgresServer/shared()``),
+    /// and the database to keep alive for PostgreSQL. Nothing is initialised: run `jobsctl init` on it.
+    public static func makeStore(_ kind: StoreKind, in directory: TemporaryDirectory) throws
         -> (dsn: String, database: PostgresDatabase?)
     {
         switch kind {

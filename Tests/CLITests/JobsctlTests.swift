@@ -2,14 +2,19 @@ import Foundation
 import JobsTesting
 import Testing
 
-/// Runs the built `jobsctl` on a temporary store, as an operator would, and checks what it prints.
+/// Runs the built `jobsctl` on a temporary store, as an operator would, and checks what it prints: a SQLite file,
+/// or a new PostgreSQL database when `JOBS_TEST_STORE=postgres`.
 struct CLI {
     let directory: TemporaryDirectory
     let store: String
+    /// The PostgreSQL database behind `store`, if that is the engine.
+    let database: PostgresDatabase?
+    /// Whether `store` is a SQLite file (whose mode and existence the tests check too).
+    var isFile: Bool { database == nil }
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "jobsctl-tests")
-        store = directory.appending("jobs.sqlite3")
+        (store, database) = try Stack.makeStore(.configured, in: directory)
     }
 
     /// Runs `jobsctl ARGUMENTS --store STORE`.
@@ -47,8 +52,10 @@ struct InitTests {
         let second = try cli.json(["init"])
         #expect(second.first?["migratedFrom"]?.int == first.first?["schemaVersion"]?.int)
         // Readable by its owner only.
-        let mode = try FileManager.default.attributesOfItem(atPath: cli.store)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
+        if cli.isFile {
+            let mode = try FileManager.default.attributesOfItem(atPath: cli.store)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
     }
 
     @Test func otherCommandsRefuseAMissingStoreAndSayWhatToRun() throws {
@@ -57,7 +64,9 @@ struct InitTests {
         #expect(!result.succeeded)
         #expect(result.output.isEmpty)
         #expect(result.errorOutput.contains("jobsctl init"))
-        #expect(!FileManager.default.fileExists(atPath: cli.store))
+        if cli.isFile {
+            #expect(!FileManager.default.fileExists(atPath: cli.store))
+        }
     }
 
     @Test func storeFromTheEnvironment() throws {
@@ -66,7 +75,7 @@ struct InitTests {
         environment["JOBS_STORE"] = cli.store
         let result = try Command.run(try BuiltBinaries.jobsctl(), ["init"], environment: environment)
         #expect(result.succeeded)
-        #expect(FileManager.default.fileExists(atPath: cli.store))
+        #expect(try cli.json(["init"]).first?["migratedFrom"]?.int ?? 0 >= 1, "init through JOBS_STORE did it")
     }
 
     @Test func noStoreAtAllIsAnError() throws {
@@ -103,8 +112,8 @@ struct AdministrationTests {
         #expect(record["revokedAt"]?.isNull == true)
         #expect(record["hint"]?.string.map { secret.hasPrefix($0.replacingOccurrences(of: "…", with: "")) } == true)
 
-        // Nor does the store file hold it.
-        let stored = try Data(contentsOf: URL(fileURLWithPath: cli.store))
+        // Nor does the store hold it (a PostgreSQL store: everything it holds, dumped).
+        let stored = try cli.database.map { Data(try $0.dump().utf8) } ?? Data(contentsOf: URL(fileURLWithPath: cli.store))
         #expect(stored.range(of: Data(secret.utf8)) == nil)
 
         let revoked = try #require(try cli.json(["key", "revoke", String(key["keyId"]!.int!)]).first)
