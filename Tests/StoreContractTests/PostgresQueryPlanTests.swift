@@ -1,0 +1,43 @@
+import JobsCore
+import JobsTesting
+import Testing
+@testable import PostgresStore
+
+/// The PostgreSQL store's statements can be answered from its indexes, in order, without reading the table or
+/// sorting it. On a test-sized table the planner prefers a sequential scan, so these plans are asked for with
+/// `enable_seqscan = off`: what they show is that a fitting index exists and the statement can use it.
+@Suite("PostgreSQL query plans")
+struct PostgresQueryPlanTests {
+    /// Each statement with its parameter types and values, and what its plan must contain and must not.
+    static let statements: [(name: String, sql: String, types: String, values: String, uses: [String])] = [
+        ("list page", PostgresJobStore.SQL.jobsPage, "bigint, bigint, bigint", "1, 1000, 100",
+         ["Index Scan using jobs_position"]),
+        ("claim", PostgresJobStore.SQL.claimDueJobs, "text, bigint, bigint, bigint", "'w', 5000, 9000, 10",
+         ["Index Scan using jobs_due", "jobs_leased"]),
+        // On an empty table any index on id or project fits the planner; on a real one it takes the primary key.
+        ("get", PostgresJobStore.SQL.jobInProject, "bigint, bigint", "1, 1", ["Index Scan"]),
+        ("cancel", PostgresJobStore.SQL.cancelJob, "bigint, bigint, bigint", "1, 1, 5", ["Index Scan"]),
+        ("key", PostgresJobStore.SQL.principal, "bytea", "'\\x00'", ["api_keys_key_hash_key"]),
+        ("purge batch", PostgresJobStore.SQL.purgeDelete, "bigint, bigint, bigint", "1, 100, 10",
+         ["jobs_position"]),
+    ]
+
+    @Test("each statement reads an index, never the whole jobs table", arguments: statements)
+    func plan(statement: (name: String, sql: String, types: String, values: String, uses: [String])) throws {
+        let database = try PostgresServer.shared().createDatabase()
+        let store = try PostgresConnector(url: database.url).open()
+        try store.migrate()
+        try store.connection.executeScript("SET enable_seqscan = off")
+        try store.connection.executeScript("PREPARE planned(\(statement.types)) AS \(statement.sql)")
+        let plan = try store.connection.rows("EXPLAIN (COSTS OFF) EXECUTE planned(\(statement.values))") {
+            $0.text(at: 0)
+        }.joined(separator: "\n")
+        for expected in statement.uses {
+            #expect(plan.contains(expected), "\(statement.name):\n\(plan)")
+        }
+        #expect(!plan.contains("Seq Scan on jobs"), "\(statement.name):\n\(plan)")
+        if statement.name == "list page" {
+            #expect(!plan.contains("Sort"), "a page comes in index order:\n\(plan)")
+        }
+    }
+}
