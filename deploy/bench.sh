@@ -17,6 +17,8 @@
 #   BENCH_CONNECTIONS  wrk connection counts, space-separated (default "8 64"; --smoke "8")
 #   BENCH_THREADS      jobs-fcgi --threads, and the C responder's threads (default: the number of cores)
 #   BENCH_BIN_DIR      use jobs-fcgi and jobsctl from there instead of building a release in .build-bench
+#   BENCH_APP_ARGS     more jobs-fcgi options, space-separated (e.g. "--sqlite-synchronous normal")
+#   BENCH_ONLY         run only the scenarios whose name matches this extended regex (the ceiling always runs)
 #   BENCH_OUT          where to write the table (default deploy/.bench/results-DATE.md; --smoke deploy/.bench/smoke.md)
 #   BENCH_DIR          the run's folder: store, nginx configuration, logs (default deploy/.bench/run, recreated)
 #   BENCH_PORT         first of three ports: the API, the C ceiling, nginx's return (default: three free ports
@@ -193,6 +195,8 @@ log "starting jobs-fcgi ($threads threads), the C ceiling and nginx on 127.0.0.1
 # costs, not the 429 that the limit would answer after 60 failures from 127.0.0.1.
 app_threads=()
 [[ -z ${BENCH_THREADS:-} ]] || app_threads=(--threads "$threads")
+read -r -a app_extra <<<"${BENCH_APP_ARGS:-}"
+app_threads+=("${app_extra[@]}")
 spawn-fcgi -F 1 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pid" -- \
     /bin/sh -c 'exec "$0" "$@" 2>>"$BENCH_APP_LOG"' "$bin_dir/jobs-fcgi" --store "$store" "${app_threads[@]}" \
     --auth-failure-limit 0 \
@@ -238,6 +242,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 run_scenario() {
     local name=$1 connections=$2 port=$3 expected_status=$4 rss_pid=$5
     shift 5
+    if [[ -n ${BENCH_ONLY:-} && $name != "C libfcgi ceiling" && ! $name =~ $BENCH_ONLY ]]; then
+        return 0
+    fi
     local wrk_threads output line
     wrk_threads=$(wrk_threads_for "$connections")
     output=$bench_dir/wrk/$(printf '%s' "$name-c$connections" | tr -c 'A-Za-z0-9-' '_').txt
@@ -312,8 +319,8 @@ total_seconds=$(seconds_between "$started_at" "$(date +%s.%N)")
     printf -- '- Code: %s; %s.\n' "$commit" "$build_note"
     printf -- '- Store: %d jobs over %d projects (%d in the measured project, %d of them scheduled), %d MiB; created in %s s (sqlite3 seed %s s).\n' \
         "$jobs" "$projects" "$per_project" "$scheduled_pool" "$store_mib" "$store_seconds" "$seed_seconds"
-    printf -- '- jobs-fcgi: 1 process (spawn-fcgi -F 1), %d threads; C ceiling: %d threads; nginx: the shipped site, 1 worker.\n' \
-        "$threads" "$threads"
+    printf -- '- jobs-fcgi: 1 process (spawn-fcgi -F 1), %d threads%s; C ceiling: %d threads; nginx: the shipped site, 1 worker.\n' \
+        "$threads" "${BENCH_APP_ARGS:+, options $BENCH_APP_ARGS}" "$threads"
     printf -- '- wrk: %d s per scenario, threads = min(connections, %d cores), timeout 10 s. Load average before %s, after %s.\n' \
         "$duration" "$cores" "$load_before" "$load_after"
     printf -- '- Ratio: requests/s over the C ceiling'"'"'s at the same connection count. Peak RSS: VmHWM of the responder after the scenario (jobs-fcgi; the ceiling'"'"'s own for its row).\n\n'

@@ -12,6 +12,15 @@ public struct SQLiteOptions: Sendable, Equatable {
         /// lost (the store itself stays consistent). Faster writes, for stores whose jobs can be re-created.
         case normal
 
+        /// The mode named `full` or `normal` (any case), as options spell it; `nil` for any other name.
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "full": self = .full
+            case "normal": self = .normal
+            default: return nil
+            }
+        }
+
         /// The value for `PRAGMA synchronous`.
         var pragmaValue: String {
             switch self {

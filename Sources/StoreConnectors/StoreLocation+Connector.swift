@@ -4,11 +4,12 @@ import SQLiteStore
 
 extension StoreLocation {
     /// The connector for the store at this location: ``SQLiteConnector`` for a file, ``PostgresConnector`` for a
-    /// `postgresql://` URL. The one place where the executables choose a store engine.
-    public func connector() -> any JobStoreConnector {
+    /// `postgresql://` URL. The one place where the executables choose a store engine. `sqliteOptions` apply to a
+    /// SQLite store only.
+    public func connector(sqliteOptions: SQLiteOptions = .init()) -> any JobStoreConnector {
         switch self {
         case .sqlite(let path):
-            SQLiteConnector(path: path)
+            SQLiteConnector(path: path, options: sqliteOptions)
         case .postgres(let url):
             PostgresConnector(url: url)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FastCGI
 import Foundation
 import JobsCore
+import SQLiteStore
 import StoreConnectors
 
 /// `jobs-fcgi`: the Jobs API as a FastCGI responder, behind nginx.
@@ -51,7 +52,25 @@ struct JobsFCGI: ParsableCommand {
             valueName: "n"))
     var authFailureLimit: Int = 60
 
+    @Option(
+        help: ArgumentHelp(
+            "SQLite store: full (every acknowledged write survives an app crash and a power cut) or normal (survives an app crash; a power cut may lose the last commits).",
+            valueName: "mode"))
+    var sqliteSynchronous: String = "full"
+
+    @Option(
+        help: ArgumentHelp(
+            "SQLite store: how long a write waits for another writer before the request answers 503, in milliseconds (0–60000).",
+            valueName: "ms"))
+    var sqliteBusyTimeout: Int = 5000
+
     func validate() throws {
+        guard SQLiteOptions.Synchronous(name: sqliteSynchronous) != nil else {
+            throw ValidationError("--sqlite-synchronous must be full or normal")
+        }
+        guard (0...60_000).contains(sqliteBusyTimeout) else {
+            throw ValidationError("--sqlite-busy-timeout must be 0 to 60000 milliseconds")
+        }
         guard authFailureLimit == 0 || authFailureLimit >= FailedAuthenticationLimiter.minimumLimit else {
             throw ValidationError(
                 "--auth-failure-limit must be 0 (off) or at least \(FailedAuthenticationLimiter.minimumLimit)")
@@ -85,7 +104,10 @@ struct JobsFCGI: ParsableCommand {
 
     private func serve(log: ServerLog) throws {
         let location = try StoreLocation.resolve(option: store)
-        let connector = location.connector()
+        let sqliteOptions = SQLiteOptions(
+            synchronous: SQLiteOptions.Synchronous(name: sqliteSynchronous) ?? .full,
+            busyTimeoutMilliseconds: sqliteBusyTimeout)
+        let connector = location.connector(sqliteOptions: sqliteOptions)
         // Fails with the operator's fix (`jobsctl init`) when the store is missing or on another schema, before
         // a single connection is accepted. The connection closes again at once: each thread opens its own.
         _ = try connector.connect()
@@ -101,13 +123,20 @@ struct JobsFCGI: ParsableCommand {
 
         log.write(
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "
-                + "store \(location.displayName); schedule-delay \(delay)")
+                + "store \(location.displayName)\(Self.describe(sqliteOptions, for: location)); schedule-delay \(delay)")
         let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write)
         let shutdown = try server.run {
             JobsRequestHandler(api: api, store: try connector.connect(), log: log)
         }
         let cause = shutdown.signalName.map { "on \($0)" } ?? "after its threads ended"
         log.write("stopped \(cause); served \(shutdown.requestsServed) request\(shutdown.requestsServed == 1 ? "" : "s")")
+    }
+
+    /// The SQLite settings in force, for the start-up line; nothing for another store.
+    private static func describe(_ options: SQLiteOptions, for location: StoreLocation) -> String {
+        guard case .sqlite = location else { return "" }
+        let mode = options.synchronous == .full ? "full" : "normal"
+        return " (sqlite synchronous \(mode), busy timeout \(options.busyTimeoutMilliseconds) ms)"
     }
 
     /// `--socket-mode` as a number: octal digits, at most 0777.
