@@ -1,5 +1,5 @@
 extension SQLiteJobStore {
-    /// The text of every cached statement, in one place so tests can ask SQLite how it plans each query.
+    /// Every cached statement, in one place so tests can ask SQLite how it plans each query.
     enum SQL {
         /// The columns of a job, in the order ``SQLiteJobStore/decodeJob(_:)`` reads them.
         static let jobColumns =
@@ -9,40 +9,45 @@ extension SQLiteJobStore {
 
         // MARK: API
 
-        static let principal = "SELECT id, org_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL"
-        static let projectInOrganization =
-            "SELECT \(projectColumns) FROM projects WHERE project_key = ?1 AND org_id = ?2"
+        static let principal = SQLiteQuery(
+            "SELECT id, org_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL")
+        static let projectInOrganization = SQLiteQuery(
+            "SELECT \(projectColumns) FROM projects WHERE project_key = ?1 AND org_id = ?2")
         /// A page is one range of `jobs_by_position`: the project's jobs in id order hold the positions after
         /// its `position_base` with no gap, so skipping `?3` jobs means starting after position
         /// `position_base + ?3`. (SQLite turns an integer sum that overflows into a real, which no position
         /// exceeds: a page far past the end is empty, not an error.)
-        static let jobsPage = """
-            SELECT \(jobColumns) FROM jobs
-            WHERE project_id = ?1 AND position > (SELECT position_base FROM projects WHERE id = ?1) + ?3
-            ORDER BY position LIMIT ?2
+        static let jobsPage = SQLiteQuery(
             """
-        static let jobInProject = "SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2"
+                SELECT \(jobColumns) FROM jobs
+                WHERE project_id = ?1 AND position > (SELECT position_base FROM projects WHERE id = ?1) + ?3
+                ORDER BY position LIMIT ?2
+                """)
+        static let jobInProject = SQLiteQuery("SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2")
         /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled
         /// job holds no lease: its worker's next renewal or finish finds it gone.
-        static let cancelJob = """
-            UPDATE jobs SET status = 'cancelled', updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = ?1 AND project_id = ?2 AND status IN ('scheduled', 'running')
-            RETURNING \(jobColumns)
+        static let cancelJob = SQLiteQuery(
             """
+                UPDATE jobs SET status = 'cancelled', updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ?1 AND project_id = ?2 AND status IN ('scheduled', 'running')
+                RETURNING \(jobColumns)
+                """)
         /// The next position of project `?1`, taken in the insert's transaction (under the write lock).
-        static let takePosition =
-            "UPDATE projects SET last_position = last_position + 1 WHERE id = ?1 RETURNING last_position"
-        static let insertJob = """
-            INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
-                start_at, errors, position)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-            RETURNING \(jobColumns)
+        static let takePosition = SQLiteQuery(
+            "UPDATE projects SET last_position = last_position + 1 WHERE id = ?1 RETURNING last_position")
+        static let insertJob = SQLiteQuery(
             """
+                INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
+                    start_at, errors, position)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                RETURNING \(jobColumns)
+                """)
         /// The condition repeats `jobs_one_active`'s own, so that SQLite can answer from that partial index.
-        static let activeJobID = """
-            SELECT id FROM jobs
-            WHERE project_id = ?1 AND action = ?2 AND reference_id = ?3 AND status IN ('scheduled', 'running')
+        static let activeJobID = SQLiteQuery(
             """
+                SELECT id FROM jobs
+                WHERE project_id = ?1 AND action = ?2 AND reference_id = ?3 AND status IN ('scheduled', 'running')
+                """)
 
         // MARK: Workers
 
@@ -55,87 +60,98 @@ extension SQLiteJobStore {
         /// Only the last two are sorted, and there are few of them: one per dead worker's job. Separate branches
         /// rather than `OR`: SQLite searches each index range instead of scanning the index. A taken-over job
         /// keeps its `updated_at`: its status does not change. `RETURNING` gives rows in no particular order.
-        static let claimDueJobs = """
-            UPDATE jobs SET
-                status = 'running',
-                updated_at = CASE WHEN status = 'scheduled' THEN ?2 ELSE updated_at END,
-                lease_owner = ?1,
-                lease_expires_at = ?3
-            WHERE id IN (
-                SELECT id FROM (
-                    SELECT id, start_at FROM jobs WHERE status = 'scheduled' AND start_at <= ?2
-                    UNION ALL
-                    SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at < ?2
-                    UNION ALL
-                    SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at IS NULL
-                    ORDER BY start_at, id
-                    LIMIT ?4))
-            RETURNING \(jobColumns), (SELECT project_key FROM projects WHERE projects.id = jobs.project_id)
+        static let claimDueJobs = SQLiteQuery(
             """
+                UPDATE jobs SET
+                    status = 'running',
+                    updated_at = CASE WHEN status = 'scheduled' THEN ?2 ELSE updated_at END,
+                    lease_owner = ?1,
+                    lease_expires_at = ?3
+                WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, start_at FROM jobs WHERE status = 'scheduled' AND start_at <= ?2
+                        UNION ALL
+                        SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at < ?2
+                        UNION ALL
+                        SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at IS NULL
+                        ORDER BY start_at, id
+                        LIMIT ?4))
+                RETURNING \(jobColumns), (SELECT project_key FROM projects WHERE projects.id = jobs.project_id)
+                """)
         /// Every write on a leased job is fenced on `status = 'running' AND lease_owner = ?2`.
-        static let renewLease = """
-            UPDATE jobs SET lease_expires_at = ?3
-            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
-            RETURNING lease_expires_at
+        static let renewLease = SQLiteQuery(
             """
-        static let finishJob = """
-            UPDATE jobs SET status = ?3, errors = ?4, updated_at = ?5, lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
-            RETURNING \(jobColumns)
+                UPDATE jobs SET lease_expires_at = ?3
+                WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+                RETURNING lease_expires_at
+                """)
+        static let finishJob = SQLiteQuery(
             """
+                UPDATE jobs SET status = ?3, errors = ?4, updated_at = ?5, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+                RETURNING \(jobColumns)
+                """)
         /// A `running` job without a lease is claimable at once (see ``claimDueJobs``).
-        static let releaseLease = """
-            UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
-            RETURNING id
+        static let releaseLease = SQLiteQuery(
             """
+                UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+                RETURNING id
+                """)
 
         // MARK: Administration
 
-        static let schemaVersion = "PRAGMA user_version"
-        static let insertOrganization =
-            "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING id, name, created_at"
-        static let organization = "SELECT id, name, created_at FROM organizations WHERE id = ?1"
-        static let insertAPIKey = """
-            INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, ?4)
-            RETURNING \(apiKeyColumns)
+        static let schemaVersion = SQLiteQuery("PRAGMA user_version")
+        static let insertOrganization = SQLiteQuery(
+            "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING id, name, created_at")
+        static let organization = SQLiteQuery("SELECT id, name, created_at FROM organizations WHERE id = ?1")
+        static let insertAPIKey = SQLiteQuery(
             """
-        static let apiKeys = "SELECT \(apiKeyColumns) FROM api_keys WHERE org_id = ?1 ORDER BY id"
+                INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, ?4)
+                RETURNING \(apiKeyColumns)
+                """)
+        static let apiKeys = SQLiteQuery("SELECT \(apiKeyColumns) FROM api_keys WHERE org_id = ?1 ORDER BY id")
         /// `coalesce` keeps the first revocation time when a revoked key is revoked again.
-        static let revokeAPIKey = """
-            UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1
-            RETURNING \(apiKeyColumns)
+        static let revokeAPIKey = SQLiteQuery(
             """
-        static let insertProject = """
-            INSERT INTO projects (org_id, project_key, name, created_at) VALUES (?1, ?2, ?3, ?4)
-            RETURNING \(projectColumns)
+                UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1
+                RETURNING \(apiKeyColumns)
+                """)
+        static let insertProject = SQLiteQuery(
             """
-        static let project = "SELECT \(projectColumns) FROM projects WHERE project_key = ?1"
-        static let job = "SELECT \(jobColumns) FROM jobs WHERE id = ?1"
+                INSERT INTO projects (org_id, project_key, name, created_at) VALUES (?1, ?2, ?3, ?4)
+                RETURNING \(projectColumns)
+                """)
+        static let project = SQLiteQuery("SELECT \(projectColumns) FROM projects WHERE project_key = ?1")
+        static let job = SQLiteQuery("SELECT \(jobColumns) FROM jobs WHERE id = ?1")
         /// Purge, per project: the finished jobs ended before `?2`, lowest positions first (`jobs_finished`).
-        static let purgeCandidates = """
-            SELECT position FROM jobs
-            WHERE project_id = ?1 AND status IN ('completed', 'failed', 'cancelled') AND updated_at < ?2
-            ORDER BY position LIMIT ?3
+        static let purgeCandidates = SQLiteQuery(
             """
+                SELECT position FROM jobs
+                WHERE project_id = ?1 AND status IN ('completed', 'failed', 'cancelled') AND updated_at < ?2
+                ORDER BY position LIMIT ?3
+                """)
         /// Exactly the candidates up to position `?3`: every finished job ended before `?2` at or below it.
-        static let purgeDelete = """
-            DELETE FROM jobs
-            WHERE project_id = ?1 AND position <= ?3 AND status IN ('completed', 'failed', 'cancelled')
-                AND updated_at < ?2
-            RETURNING id
+        static let purgeDelete = SQLiteQuery(
             """
+                DELETE FROM jobs
+                WHERE project_id = ?1 AND position <= ?3 AND status IN ('completed', 'failed', 'cancelled')
+                    AND updated_at < ?2
+                RETURNING id
+                """)
         /// The jobs that stayed at or below the highest deleted position `?2`, highest first.
-        static let purgeSurvivors = """
-            SELECT id, position FROM jobs WHERE project_id = ?1 AND position <= ?2 ORDER BY position DESC
+        static let purgeSurvivors = SQLiteQuery(
             """
-        static let moveJob = "UPDATE jobs SET position = ?2 WHERE id = ?1"
-        static let setPositionBase = "UPDATE projects SET position_base = ?2 WHERE id = ?1"
-        static let projectIDs = "SELECT id FROM projects ORDER BY id"
-        static let jobsAfter = """
-            SELECT \(jobColumns) FROM jobs
-            WHERE project_id = ?1 AND id > ?2 AND (?3 IS NULL OR status = ?3)
-            ORDER BY id LIMIT ?4
+                SELECT id, position FROM jobs WHERE project_id = ?1 AND position <= ?2 ORDER BY position DESC
+                """)
+        static let moveJob = SQLiteQuery("UPDATE jobs SET position = ?2 WHERE id = ?1")
+        static let setPositionBase = SQLiteQuery("UPDATE projects SET position_base = ?2 WHERE id = ?1")
+        static let projectIDs = SQLiteQuery("SELECT id FROM projects ORDER BY id")
+        static let jobsAfter = SQLiteQuery(
             """
+                SELECT \(jobColumns) FROM jobs
+                WHERE project_id = ?1 AND id > ?2 AND (?3 IS NULL OR status = ?3)
+                ORDER BY id LIMIT ?4
+                """)
     }
 }

@@ -1,4 +1,8 @@
 extension SQLiteConnection {
+    static let beginImmediate = SQLiteQuery("BEGIN IMMEDIATE")
+    static let commit = SQLiteQuery("COMMIT")
+    static let rollback = SQLiteQuery("ROLLBACK")
+
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction, committing when it returns and rolling back when it
     /// throws.
     ///
@@ -6,16 +10,16 @@ extension SQLiteConnection {
     /// transaction that reads and then writes would instead fail with `SQLITE_BUSY` at its first write,
     /// ignoring the timeout, whenever another connection wrote in between.
     func immediateTransaction<Result>(_ body: () throws -> Result) throws -> Result {
-        try run("BEGIN IMMEDIATE")
+        try run(Self.beginImmediate)
         do {
             let result = try body()
-            try run("COMMIT")
+            try run(Self.commit)
             return result
         } catch {
             // SQLite may have rolled back on its own already (after SQLITE_FULL or SQLITE_IOERR, say).
             if isInTransaction {
                 // The original error says what went wrong; a failed rollback adds nothing to act on.
-                try? run("ROLLBACK")
+                try? run(Self.rollback)
             }
             throw error
         }

@@ -9,8 +9,12 @@ final class SQLiteConnection {
     /// The raw handle. Never `NULL`: a failed open throws.
     let handle: OpaquePointer
 
-    /// Statements prepared once and reused, keyed by their SQL text.
-    private var statements: [String: SQLiteStatement] = [:]
+    /// Statements prepared once and reused, keyed by their query's identity.
+    private var statements: [ObjectIdentifier: SQLiteStatement] = [:]
+    /// The queries behind ``statements``, kept alive so that no identity is ever reused.
+    private var queries: [SQLiteQuery] = []
+    /// Queries made here for SQL given as text (tests, pragmas), one per distinct text.
+    private var queriesByText: [String: SQLiteQuery] = [:]
 
     /// Opens the file at `path`. `create` adds `SQLITE_OPEN_CREATE`; without it a missing file fails with
     /// `SQLITE_CANTOPEN`. The corresponding C function is `sqlite3_open_v2`.
@@ -48,19 +52,23 @@ final class SQLiteConnection {
 
     // MARK: Statements
 
-    /// Runs `body` with the cached statement for `sql`, preparing it on first use. Afterwards the statement is
+    /// Runs `body` with the cached statement for `query`, preparing it on first use. Afterwards the statement is
     /// reset and its bindings cleared, on every path, errors included (sqlite-nio's discipline), so it never
     /// keeps a snapshot or lock open between uses.
-    func withStatement<Result>(_ sql: String, _ body: (SQLiteStatement) throws -> Result) throws -> Result {
+    func withStatement<Result>(_ query: SQLiteQuery, _ body: (SQLiteStatement) throws -> Result) throws -> Result {
+        let key = ObjectIdentifier(query)
         let statement: SQLiteStatement
-        if let cached = statements[sql], !cached.isInUse {
-            statement = cached
-        } else if statements[sql] == nil {
-            statement = try SQLiteStatement(sql: sql, database: handle, persistent: true)
-            statements[sql] = statement
+        if let cached = statements[key] {
+            if cached.isInUse {
+                // The same SQL nested inside its own use: a private copy, finalized when this call ends.
+                statement = try SQLiteStatement(sql: query.text, database: handle, persistent: false)
+            } else {
+                statement = cached
+            }
         } else {
-            // The same SQL nested inside its own use: a private copy, finalized when this call ends.
-            statement = try SQLiteStatement(sql: sql, database: handle, persistent: false)
+            statement = try SQLiteStatement(sql: query.text, database: handle, persistent: true)
+            statements[key] = statement
+            queries.append(query)
         }
         statement.isInUse = true
         defer {
@@ -70,12 +78,12 @@ final class SQLiteConnection {
         return try body(statement)
     }
 
-    /// Every row of the cached statement `sql` with `bindings`, each read by `decode`. Steps to the end even
+    /// Every row of the cached statement `query` with `bindings`, each read by `decode`. Steps to the end even
     /// when the caller wants one row: a write with `RETURNING` finishes its work only then.
     func rows<Row>(
-        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+        _ query: SQLiteQuery, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
     ) throws -> [Row] {
-        try withStatement(sql) { statement in
+        try withStatement(query) { statement in
             try statement.bind(bindings)
             var rows: [Row] = []
             while try statement.step() {
@@ -85,19 +93,54 @@ final class SQLiteConnection {
         }
     }
 
-    /// The first row of the cached statement `sql`, if any. For statements that return at most one row.
+    /// The first row of the cached statement `query`, if any, decoded alone (no array). For statements that
+    /// return at most one row; still steps to the end, as ``rows(_:_:decode:)-(SQLiteQuery,_,_)`` does.
     func firstRow<Row>(
-        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+        _ query: SQLiteQuery, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
     ) throws -> Row? {
-        try rows(sql, bindings, decode: decode).first
+        try withStatement(query) { statement in
+            try statement.bind(bindings)
+            var first: Row?
+            while try statement.step() {
+                if first == nil { first = try decode(statement) }
+            }
+            return first
+        }
     }
 
-    /// Runs the cached statement `sql` to its end, ignoring any rows.
-    func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws {
-        try withStatement(sql) { statement in
+    /// Runs the cached statement `query` to its end, ignoring any rows.
+    func run(_ query: SQLiteQuery, _ bindings: [SQLiteValue] = []) throws {
+        try withStatement(query) { statement in
             try statement.bind(bindings)
             while try statement.step() {}
         }
+    }
+
+    /// The query for SQL given as text, made on its first use on this connection: for tests and one-off SQL.
+    func query(_ sql: String) -> SQLiteQuery {
+        if let query = queriesByText[sql] { return query }
+        let query = SQLiteQuery(sql)
+        queriesByText[sql] = query
+        return query
+    }
+
+    /// ``rows(_:_:decode:)-(SQLiteQuery,_,_)`` for SQL given as text.
+    func rows<Row>(
+        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+    ) throws -> [Row] {
+        try rows(query(sql), bindings, decode: decode)
+    }
+
+    /// ``firstRow(_:_:decode:)-(SQLiteQuery,_,_)`` for SQL given as text.
+    func firstRow<Row>(
+        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+    ) throws -> Row? {
+        try firstRow(query(sql), bindings, decode: decode)
+    }
+
+    /// ``run(_:_:)-(SQLiteQuery,_)`` for SQL given as text.
+    func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws {
+        try run(query(sql), bindings)
     }
 
     /// Runs `sql` once, without caching it: schema changes and pragmas that are set once per connection.
