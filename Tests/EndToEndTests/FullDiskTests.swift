@@ -48,6 +48,8 @@ struct FullDiskTests {
             try expectError(cancel, 503)
             #expect(cancel.header("Retry-After") == "1", "\(cancel)")
         }
+        // What the app met was the full disk (the detail goes to the log only, never to the client).
+        #expect(stack.appLog.contains("SQLITE_FULL"), "\(stack.appLog)")
         // Reads keep working.
         for id in scheduled {
             let job = try expectData(try client.get("\(base)/jobs/\(id)", key: key))
@@ -126,6 +128,7 @@ extension FullDiskTests {
             let cancel = try client.delete("\(base)/jobs/\(job)", key: key)
             try expectError(cancel, 503)
         }
+        #expect(stack.appLog.contains("SQLITE_READONLY"), "\(stack.appLog)")
         let read = try expectData(try client.get("\(base)/jobs/\(job)", key: key))
         #expect(read["status"]?.string == "scheduled")
         #expect(try expectData(try client.get("\(base)/jobs", key: key)).array?.count == 2)
