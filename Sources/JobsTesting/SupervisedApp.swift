@@ -19,6 +19,8 @@ public final class SupervisedApp: @unchecked Sendable {
     private var process: ChildProcess?
     private var restarts = 0
     private var stopping = false
+    /// Whether the supervising thread was started (and will signal `supervisorDone` when it ends).
+    private var supervising = false
     private let supervisorDone = DispatchSemaphore(value: 0)
 
     /// Stops the stack's spawn-fcgi `-F` processes, starts the supervised one and waits until it serves.
@@ -27,6 +29,7 @@ public final class SupervisedApp: @unchecked Sendable {
         self.restartDelay = restartDelay
         try stack.stopApp()
         try start()
+        lock.withLock { supervising = true }
         Thread.detachNewThread { [self] in supervise() }
         try stack.waitUntilServing()
     }
@@ -56,12 +59,12 @@ public final class SupervisedApp: @unchecked Sendable {
 
     /// Ends supervision and stops the process (SIGTERM, then SIGKILL after 5 s). Safe to call more than once.
     public func stop() {
-        let wasStopping = lock.withLock {
+        let (wasStopping, wasSupervising) = lock.withLock {
             defer { stopping = true }
-            return stopping
+            return (stopping, supervising)
         }
         guard !wasStopping else { return }
-        supervisorDone.wait()
+        if wasSupervising { supervisorDone.wait() }
         lock.withLock { process }?.stop(SIGTERM, grace: 5)
     }
 
