@@ -3,8 +3,8 @@
 # every requested deletion) under steady mixed traffic for N seconds (wrk with deploy/soak/traffic.lua: job reads,
 # list pages, cancels of distinct scheduled jobs, user deletions, unknown keys, unknown jobs), then checks:
 #   - every answer had the status its kind must get (zero 5xx, no lost connection);
-#   - the resident memory of each jobs-fcgi grew less than SOAK_RSS_GROWTH_PERCENT from the end of the warm-up
-#     to the end (both measured idle, a second after the load stopped);
+#   - the resident memory of each jobs-fcgi and of the worker grew less than SOAK_RSS_GROWTH_PERCENT from the
+#     end of the warm-up to the end (both measured idle, a second after the load stopped);
 #   - no jobs-fcgi holds more file descriptors at the end than after the warm-up (idle both times); the worker no
 #     more than the programs it may be running hold (3 each);
 #   - the WAL file is at most SOAK_WAL_LIMIT_MIB at the end;
@@ -19,7 +19,8 @@
 #   JOBS_BIN_DIR             jobs-fcgi and jobsctl from there instead of a debug build made here
 #   SOAK_CONNECTIONS         wrk connections, one thread each (default 4)
 #   SOAK_DELAY_MS            pause of each connection between an answer and its next request (default 2)
-#   SOAK_JOBS                jobs seeded over 4 projects (default 200000): project 1 gives the cancel pool
+#   SOAK_JOBS                jobs seeded over 4 projects (default 1500 per second of traffic, at least 20000):
+#                            project 1's scheduled eighth is the cancel pool, each job cancelled once
 #   SOAK_RSS_GROWTH_PERCENT  allowed growth of each jobs-fcgi's RSS (default 5)
 #   SOAK_WAL_LIMIT_MIB       largest acceptable WAL at the end (default 64)
 #   SOAK_SAMPLE_SECONDS      seconds between two samples printed during the run (default 10)
@@ -37,7 +38,7 @@ while (($# > 0)); do
 done
 connections=${SOAK_CONNECTIONS:-4}
 delay_ms=${SOAK_DELAY_MS:-2}
-jobs=${SOAK_JOBS:-200000}
+jobs=${SOAK_JOBS:-$((seconds * 1500 > 20000 ? seconds * 1500 : 20000))}
 rss_growth_limit=${SOAK_RSS_GROWTH_PERCENT:-5}
 wal_limit_mib=${SOAK_WAL_LIMIT_MIB:-64}
 sample_seconds=${SOAK_SAMPLE_SECONDS:-10}
@@ -197,6 +198,7 @@ for pid in "${app_pids[@]}"; do
     fds_before[$pid]=$(fd_count "$pid")
 done
 worker_fds_before=$(fd_count "$worker_pid")
+worker_rss_before=$(rss_kib "$worker_pid")
 sample "0 s"
 
 log "soak: $measured s of traffic, a sample every $sample_seconds s"
@@ -266,8 +268,12 @@ for pid in "${app_pids[@]}"; do
         || failures+=("jobs-fcgi $pid: $fds_after descriptors at the end, ${fds_before[$pid]} after the warm-up")
 done
 worker_fds_after=$(fd_count "$worker_pid")
-printf '  worker %s: fds %s → %s, RSS %s MiB at the end\n' "$worker_pid" "$worker_fds_before" "$worker_fds_after" \
-    "$(mib $(($(rss_kib "$worker_pid") * 1024)))"
+worker_rss_after=$(rss_kib "$worker_pid")
+worker_growth=$(awk -v a="$worker_rss_before" -v b="$worker_rss_after" 'BEGIN { printf "%.2f", (a > 0 ? (b - a) * 100 / a : 100) }')
+printf '  worker %s: RSS %s → %s MiB (%+.2f %%), fds %s → %s\n' "$worker_pid" "$(mib $((worker_rss_before * 1024)))" \
+    "$(mib $((worker_rss_after * 1024)))" "$worker_growth" "$worker_fds_before" "$worker_fds_after"
+awk -v g="$worker_growth" -v l="$rss_growth_limit" 'BEGIN { exit !(g < l) }' \
+    || failures+=("worker: RSS grew $worker_growth % (limit $rss_growth_limit %)")
 ((worker_fds_after <= worker_fds_before + 3 * 2)) \
     || failures+=("worker: $worker_fds_after descriptors at the end, $worker_fds_before after the warm-up")
 wal_end=$(wal_bytes)
