@@ -1,5 +1,11 @@
 import CFastCGI
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One `FCGX_Request`, owned by one worker thread for its whole life.
 ///
 /// The request lives on the heap and never moves: its streams point back at it. `deinit` frees what libfcgi
@@ -9,12 +15,14 @@ final class RequestSlot {
     static let discardLimit = 1 << 20
 
     let request: UnsafeMutablePointer<FCGX_Request>
+    private let listeningDescriptor: Int32
     /// Where `discardInput` reads body bytes it drops: allocated once, not per request.
     private let discardBuffer: UnsafeMutableBufferPointer<CChar>
 
     /// A request that accepts on `listeningDescriptor`. Accept fails with `EINTR` when a signal interrupts it
     /// (`FCGI_FAIL_ACCEPT_ON_INTR`), so the worker decides what an interruption means.
     init(listeningOn listeningDescriptor: Int32) {
+        self.listeningDescriptor = listeningDescriptor
         request = .allocate(capacity: 1)
         request.initialize(to: FCGX_Request())
         FCGX_InitRequest(request, listeningDescriptor, FCGI_FAIL_ACCEPT_ON_INTR)
@@ -34,9 +42,35 @@ final class RequestSlot {
     /// reads from it instead of accepting a new one.
     var holdsConnection: Bool { request.pointee.ipcFd >= 0 }
 
-    /// Waits for the next request. The corresponding C function is `FCGX_Accept_r`: 0, or a negated `errno`.
-    func accept() -> Int32 {
-        FCGX_Accept_r(request)
+    /// The connection held (`-1` for none).
+    var connection: Int32 { request.pointee.ipcFd }
+
+    /// Accepts a new connection, which ``readRequest()`` then reads from: libfcgi's own accept is never used, so
+    /// that ``RequestHeadCheck`` sees every connection first. The corresponding C function is `accept`: 0, or a
+    /// negated `errno` (fresh: libfcgi's accept could return a stale one while a shutdown was pending).
+    func acceptConnection() -> Int32 {
+        let descriptor = Glibc.accept(listeningDescriptor, nil, nil)
+        guard descriptor >= 0 else { return 0 &- errno }
+        // Not inherited by programs started later (`accept4` with SOCK_CLOEXEC is not visible from Swift).
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        request.pointee.ipcFd = descriptor
+        return 0
+    }
+
+    /// Closes the held connection without answering (its request head was refused, or the server is stopping).
+    func dropConnection() {
+        if request.pointee.ipcFd >= 0 { close(request.pointee.ipcFd) }
+        request.pointee.ipcFd = -1
+        request.pointee.keepConnection = 0
+    }
+
+    /// Reads the next request from the held connection. The corresponding C function is `FCGX_Accept_r`: 0, or
+    /// a negative value when libfcgi gave up on the connection (it closed it).
+    func readRequest() -> Int32 {
+        // FCGX_Accept_r starts by finishing the previous request, which closes the connection unless it is
+        // marked kept; the BEGIN_REQUEST it reads next sets the mark for this request.
+        request.pointee.keepConnection = 1
+        return FCGX_Accept_r(request)
     }
 
     /// The params of the request just accepted, copied: libfcgi frees its array in `finish`.

@@ -62,38 +62,54 @@ final class Worker: Sendable {
 
         serving: while true {
             // A kept connection is this thread's own: only accepting a new one needs the accept mutex.
-            let accepting = !slot.holdsConnection
-            if accepting { acceptMutex.lock() }
-            guard state.beginWaiting(worker: index) else {
-                if accepting { acceptMutex.unlock() }
-                break serving
-            }
-            let status = slot.accept()
-            state.endWaiting(worker: index)
-            if accepting { acceptMutex.unlock() }
-
-            if status < 0 {
-                if state.isStopping || ShutdownSignals.received != nil { break serving }
-                let code = 0 &- status
-                switch code {
-                case EINTR, ECONNABORTED, EPROTO, ECONNRESET:
-                    continue serving
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors or memory: requests in flight will free some. Say so once, then retry.
-                    if code != lastAcceptError {
-                        log("accept on \(listener.boundAddress) failed, retrying: \(FastCGIError.text(ofErrno: code))")
-                        lastAcceptError = code
-                    }
-                    usleep(100_000)
-                    continue serving
-                default:
-                    state.fail(code < 4096
-                        ? FastCGIError.system("accept on \(listener.boundAddress)", code: code)
-                        : FastCGIError("accept on \(listener.boundAddress) failed (libfcgi status \(status))"))
+            if !slot.holdsConnection {
+                acceptMutex.lock()
+                guard state.beginWaiting(worker: index) else {
+                    acceptMutex.unlock()
                     break serving
                 }
+                let status = slot.acceptConnection()
+                state.endWaiting(worker: index)
+                acceptMutex.unlock()
+
+                if status < 0 {
+                    if state.isStopping || ShutdownSignals.received != nil { break serving }
+                    let code = 0 &- status
+                    switch code {
+                    case EINTR, ECONNABORTED, EPROTO, ECONNRESET, EAGAIN:
+                        continue serving
+                    case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                        // Out of descriptors or memory: requests in flight will free some. Say so once, then retry.
+                        if code != lastAcceptError {
+                            log("accept on \(listener.boundAddress) failed, retrying: \(FastCGIError.text(ofErrno: code))")
+                            lastAcceptError = code
+                        }
+                        usleep(100_000)
+                        continue serving
+                    default:
+                        state.fail(FastCGIError.system("accept on \(listener.boundAddress)", code: code))
+                        break serving
+                    }
+                }
+                lastAcceptError = 0
             }
-            lastAcceptError = 0
+
+            // The request head is checked before libfcgi reads it (outside the accept mutex: a slow connection
+            // holds this thread only, and for at most the head timeout).
+            guard state.beginWaiting(worker: index) else {
+                slot.dropConnection()
+                break serving
+            }
+            let verdict = RequestHeadCheck.wait(
+                on: slot.connection, timeoutMilliseconds: RequestHeadCheck.timeoutMilliseconds,
+                shouldStop: { [state] in state.isStopping || ShutdownSignals.received != nil })
+            let status = verdict == .ready ? slot.readRequest() : -1
+            state.endWaiting(worker: index)
+            guard verdict == .ready, status >= 0 else {
+                slot.dropConnection()
+                if state.isStopping || ShutdownSignals.received != nil { break serving }
+                continue serving
+            }
 
             let request = slot.copyRequest()
             let response = handler.respond(to: request)
