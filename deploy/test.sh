@@ -43,3 +43,6 @@ JOBS_BIN_DIR=$(swift build --show-bin-path) deploy/schemathesis.sh </dev/null
 # Mixed traffic with a worker for 30 s (the hand-run version is 600 s): zero 5xx, RSS and descriptors flat, WAL bounded.
 log "deploy/soak.sh --seconds 30"
 JOBS_BIN_DIR=$(swift build --show-bin-path) deploy/soak.sh --seconds 30 </dev/null
+# libFuzzer over the parsers of untrusted bytes, 20 s per target (a separate release build in .build-fuzz).
+log "deploy/fuzz.sh --seconds 20"
+deploy/fuzz.sh --seconds 20 </dev/null
