@@ -37,11 +37,12 @@ enum RequestHeadCheck {
     /// `.ready`, or `.invalid` when the head is malformed, too big, cut short by the peer, or not complete within
     /// `timeoutMilliseconds`; `.incomplete` when `shouldStop` turned true while waiting (a signal interrupts the
     /// wait).
+    /// `buffer` (``maximumHeadBytes`` long, reused across requests: allocating 256 KiB per request would map and
+    /// unmap memory every time) receives the peeked bytes.
     static func wait(
-        on descriptor: Int32, timeoutMilliseconds: Int, shouldStop: () -> Bool
+        on descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: Int,
+        shouldStop: () -> Bool
     ) -> Verdict {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maximumHeadBytes, alignment: 1)
-        defer { buffer.deallocate() }
         let deadline = monotonicMilliseconds() + timeoutMilliseconds
         var lastCount = -1
         while true {

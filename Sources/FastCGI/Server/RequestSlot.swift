@@ -16,6 +16,8 @@ final class RequestSlot {
 
     let request: UnsafeMutablePointer<FCGX_Request>
     private let listeningDescriptor: Int32
+    /// Where ``RequestHeadCheck`` peeks at a request head: allocated once, not per request.
+    let headBuffer: UnsafeMutableRawBufferPointer
     /// Where `discardInput` reads body bytes it drops: allocated once, not per request.
     private let discardBuffer: UnsafeMutableBufferPointer<CChar>
 
@@ -27,6 +29,7 @@ final class RequestSlot {
         request.initialize(to: FCGX_Request())
         FCGX_InitRequest(request, listeningDescriptor, FCGI_FAIL_ACCEPT_ON_INTR)
         discardBuffer = .allocate(capacity: 1 << 14)
+        headBuffer = .allocate(byteCount: RequestHeadCheck.maximumHeadBytes, alignment: 1)
     }
 
     deinit {
@@ -36,6 +39,7 @@ final class RequestSlot {
         request.deinitialize(count: 1)
         request.deallocate()
         discardBuffer.deallocate()
+        headBuffer.deallocate()
     }
 
     /// Whether the slot holds a connection the web server asked to keep (`FCGI_KEEP_CONN`): the next accept

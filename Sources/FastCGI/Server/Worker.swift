@@ -101,7 +101,7 @@ final class Worker: Sendable {
                 break serving
             }
             let verdict = RequestHeadCheck.wait(
-                on: slot.connection, timeoutMilliseconds: RequestHeadCheck.timeoutMilliseconds,
+                on: slot.connection, into: slot.headBuffer, timeoutMilliseconds: RequestHeadCheck.timeoutMilliseconds,
                 shouldStop: { [state] in state.isStopping || ShutdownSignals.received != nil })
             let status = verdict == .ready ? slot.readRequest() : -1
             state.endWaiting(worker: index)
