@@ -27,6 +27,10 @@ struct RawFastCGITests {
         case status(Int)
         /// No answer: the connection is closed at once (the request head was refused before libfcgi read it).
         case refused
+        /// Either a CGI response with this status, or no CGI output at all (the request ended or the connection
+        /// closed) — never another status or half a head. libfcgi treats a second `BEGIN_REQUEST` as a protocol
+        /// error or skips it depending on how the records arrive in its reads, so both endings occur.
+        case statusOrClosed(Int)
     }
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -54,8 +58,8 @@ struct RawFastCGITests {
         Case(name: "lengths 2^31 - 2 and 2 (sum 2^31)", bytes: begin + Raw.record(.params, content: Raw.length(Int(Int32.max) - 1) + [2] + Array(repeating: 0x41, count: 200)), answer: .refused),
         Case(name: "four-byte length cut short", bytes: begin + Raw.record(.params, content: [0x80, 0x00]) + Raw.record(.params) + Raw.record(.stdin), answer: .refused),
         Case(name: "a pair longer than its record", bytes: begin + Raw.record(.params, content: [100, 5] + Array("ABC".utf8)) + Raw.record(.params) + Raw.record(.stdin), answer: .refused),
-        Case(name: "a second BEGIN_REQUEST, same id", bytes: begin + begin + Array(valid.dropFirst(begin.count)), answer: .status(401)),
-        Case(name: "a second BEGIN_REQUEST, another id", bytes: begin + Raw.beginRequest(requestID: 2) + Array(valid.dropFirst(begin.count)), answer: .status(401)),
+        Case(name: "a second BEGIN_REQUEST, same id", bytes: begin + begin + Array(valid.dropFirst(begin.count)), answer: .statusOrClosed(401)),
+        Case(name: "a second BEGIN_REQUEST, another id", bytes: begin + Raw.beginRequest(requestID: 2) + Array(valid.dropFirst(begin.count)), answer: .statusOrClosed(401)),
         Case(name: "unknown management record type 42", bytes: begin + Raw.record(42, requestID: 0, content: [1, 2, 3]) + Array(valid.dropFirst(begin.count)), answer: .unknownType(42)),
         Case(name: "only a management record, then silence", bytes: Raw.record(42, requestID: 0, content: [1, 2, 3]), endInput: false),
         Case(name: "unknown record type 200 for the request", bytes: begin + Raw.record(200, content: [9]) + Array(valid.dropFirst(begin.count)), answer: .status(401)),
@@ -99,6 +103,10 @@ struct RawFastCGITests {
         case .status(let status):
             #expect(Raw.output(of: records).hasPrefix("Status: \(status) "))
             #expect(records.contains { $0.type == Raw.RecordType.endRequest.rawValue && $0.requestID == 1 })
+        case .statusOrClosed(let status):
+            let output = Raw.output(of: records)
+            #expect(output.isEmpty || output.hasPrefix("Status: \(status) "), "\(records)")
+            #expect(closed || records.contains { $0.type == Raw.RecordType.endRequest.rawValue }, "\(records)")
         }
         expectAppAlive(fixture.stack)
         let response = try fixture.client.get("\(fixture.base)/jobs", key: fixture.key)
