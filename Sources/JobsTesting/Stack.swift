@@ -227,15 +227,9 @@ public final class Stack: @unchecked Sendable {
             lock.withLock { nginx = process }
 
             // nginx writes its pid file once its listening socket is bound.
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline && process.isRunning {
-                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                    pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) == process.pid
-                {
-                    self.port = port
-                    return
-                }
-                usleep(10_000)
+            if process.waitUntilPIDFileNamesIt(pidFile) {
+                self.port = port
+                return
             }
             stopNginx()
             lastError = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "") + nginxErrorLog
