@@ -4,7 +4,10 @@ import JobsCore
 /// Opens connections to the SQLite job store in one file.
 ///
 /// The connector is shared by every thread; each connection it opens belongs to the thread that opened it.
-/// Every connection waits up to ``SQLiteOptions/busyTimeoutMilliseconds`` for other writers, commits with the
+/// The connections one connector opens (and its copies) take turns at one in-process write gate
+/// (`SQLiteWriteGate`) before they write, so the process's threads queue for each other rather than sleep in
+/// SQLite's busy handler. Every connection waits up to ``SQLiteOptions/busyTimeoutMilliseconds`` for writers in
+/// other processes (or other connectors), commits with the
 /// chosen ``SQLiteOptions/synchronous`` durability, enforces foreign keys, and runs in WAL mode so that readers
 /// never wait for the writer.
 public struct SQLiteConnector: JobStoreConnector {
@@ -12,6 +15,8 @@ public struct SQLiteConnector: JobStoreConnector {
     public let path: String
     /// How each connection behaves.
     public let options: SQLiteOptions
+    /// Shared by every connection this connector and its copies open.
+    let writeGate = SQLiteWriteGate()
 
     /// A connector for the store in the file at `path`. Opening nothing yet: each `connect` call opens a
     /// connection of its own.
@@ -67,6 +72,7 @@ public struct SQLiteConnector: JobStoreConnector {
             }
             throw error.storeError(while: "opening \(path)")
         }
+        connection.writeGate = writeGate
         let store = SQLiteJobStore(connection: connection, path: path)
         try store.guarded("configuring the connection to \(path)") {
             connection.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)

@@ -8,8 +8,14 @@ extension SQLiteConnection {
     ///
     /// `IMMEDIATE` takes the write lock at the start, waiting up to the busy timeout for it. A deferred
     /// transaction that reads and then writes would instead fail with `SQLITE_BUSY` at its first write,
-    /// ignoring the timeout, whenever another connection wrote in between.
+    /// ignoring the timeout, whenever another connection wrote in between. The whole transaction holds the
+    /// ``writeGate``: the process's other threads wait there, not in SQLite's busy handler.
     func immediateTransaction<Result>(_ body: () throws -> Result) throws -> Result {
+        try serializingWrites { try inImmediateTransaction(body) }
+    }
+
+    /// ``immediateTransaction(_:)`` once the gate is held.
+    private func inImmediateTransaction<Result>(_ body: () throws -> Result) throws -> Result {
         try run(Self.beginImmediate)
         do {
             let result = try body()

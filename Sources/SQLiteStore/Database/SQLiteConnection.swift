@@ -15,6 +15,11 @@ final class SQLiteConnection {
     private var queries: [SQLiteQuery] = []
     /// Queries made here for SQL given as text (tests, pragmas), one per distinct text.
     private var queriesByText: [String: SQLiteQuery] = [:]
+    /// The process's write gate for this store, shared by every connection its connector opens; `nil` writes
+    /// without one (SQLite's busy timeout alone orders the writers).
+    var writeGate: SQLiteWriteGate?
+    /// Whether this connection holds ``writeGate`` now (a write inside a transaction that holds it already).
+    private var holdsWriteGate = false
 
     /// Opens the file at `path`. `create` adds `SQLITE_OPEN_CREATE`; without it a missing file fails with
     /// `SQLITE_CANTOPEN`. The corresponding C function is `sqlite3_open_v2`.
@@ -50,11 +55,23 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(handle, Int32(clamping: max(0, milliseconds)))
     }
 
+    /// Runs `body` holding the ``writeGate``, unless this connection holds it already or has none: a write
+    /// statement or transaction waits here for the other threads' writes instead of in SQLite's busy handler.
+    func serializingWrites<Result>(_ body: () throws -> Result) rethrows -> Result {
+        guard let writeGate, !holdsWriteGate else { return try body() }
+        return try writeGate.withLock {
+            holdsWriteGate = true
+            defer { holdsWriteGate = false }
+            return try body()
+        }
+    }
+
     // MARK: Statements
 
     /// Runs `body` with the cached statement for `query`, preparing it on first use. Afterwards the statement is
     /// reset and its bindings cleared, on every path, errors included (sqlite-nio's discipline), so it never
-    /// keeps a snapshot or lock open between uses.
+    /// keeps a snapshot or lock open between uses. A statement that writes runs, up to that reset (which
+    /// commits it outside a transaction), holding the ``writeGate``.
     func withStatement<Result>(_ query: SQLiteQuery, _ body: (SQLiteStatement) throws -> Result) throws -> Result {
         let key = ObjectIdentifier(query)
         let statement: SQLiteStatement
@@ -70,6 +87,16 @@ final class SQLiteConnection {
             statements[key] = statement
             queries.append(query)
         }
+        guard statement.isReadOnly else {
+            return try serializingWrites { try use(statement, body) }
+        }
+        return try use(statement, body)
+    }
+
+    /// ``withStatement(_:_:)`` once the statement is chosen.
+    private func use<Result>(_ statement: SQLiteStatement, _ body: (SQLiteStatement) throws -> Result) rethrows
+        -> Result
+    {
         statement.isInUse = true
         defer {
             statement.reset()

@@ -11,6 +11,9 @@ final class SQLiteStatement {
     /// Set while a caller steps through the statement, so that a nested use of the same SQL prepares its own
     /// copy instead of resetting this one under the outer caller.
     var isInUse = false
+    /// Whether the statement leaves the database as it is (`sqlite3_stmt_readonly`). Transaction control
+    /// (`BEGIN`, `COMMIT`) counts as read-only: it writes nothing by itself.
+    let isReadOnly: Bool
 
     private let handle: OpaquePointer
     /// The connection, only to read `sqlite3_errmsg` right after a failure. Not owned: the connection outlives
@@ -34,6 +37,7 @@ final class SQLiteStatement {
         self.sql = sql
         self.handle = statement
         self.database = database
+        self.isReadOnly = sqlite3_stmt_readonly(statement) != 0
     }
 
     deinit {
