@@ -5,10 +5,13 @@ import Foundation
 /// connection would, while the stack keeps running.
 extension Stack {
     /// The rows `sql` returns, each an object of column name to value (the shell's `-json` output); an error
-    /// carrying the shell's message when it fails.
+    /// carrying the shell's message when it fails. The shell waits up to 5 s for a lock (`.timeout`), as the
+    /// API's own connections do: right after a killed process, the first connection recovers the log holding
+    /// an exclusive lock, and a shell without a timeout failed with "database is locked" meanwhile.
     public func query(_ sql: String) throws -> [JSONValue] {
         let result = try Command.run(
-            BuiltBinaries.system("sqlite3"), ["-json", "-bail", storePath, sql], environment: environment)
+            BuiltBinaries.system("sqlite3"), ["-json", "-bail", "-cmd", ".timeout 5000", storePath, sql],
+            environment: environment)
         guard result.succeeded else {
             throw JobsTestingError("sqlite3 \(sql): exited with \(result.status): \(result.errorOutput)")
         }
