@@ -39,8 +39,10 @@ public struct JobsAPI: Sendable {
     public func respond(to request: APIRequest, store: any JobStore) -> Outcome {
         var principal: Principal?
         do {
-            principal = try limitedAuthentication(request, store: store)
-            let response = try route(request, principal: principal!, store: store)
+            let target = Target(request)
+            let lookup = try limitedLookup(request, target: target, store: store)
+            principal = lookup.principal
+            let response = try route(request, target: target, lookup: lookup, store: store)
             return Outcome(response: response, principal: principal, diagnostic: nil)
         } catch let error as APIError {
             return Outcome(response: error.response, principal: principal, diagnostic: nil)
@@ -56,10 +58,11 @@ public struct JobsAPI: Sendable {
 
     static let realm = "jobs-api"
 
-    /// ``authenticate(_:store:)``, refused at once for an address over its failure limit, and counting failures.
-    func limitedAuthentication(_ request: APIRequest, store: any JobStore) throws -> Principal {
+    /// ``authenticatedLookup(_:target:store:)``, refused at once for an address over its failure limit, and
+    /// counting failures.
+    func limitedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
         guard let limiter = failedAuthenticationLimiter, let address = request.clientAddress else {
-            return try authenticate(request, store: store)
+            return try authenticatedLookup(request, target: target, store: store)
         }
         if let wait = limiter.retryAfter(address: address, now: clock()) {
             throw APIError(
@@ -67,14 +70,17 @@ public struct JobsAPI: Sendable {
                 headers: [("Retry-After", String(wait))])
         }
         do {
-            return try authenticate(request, store: store)
+            return try authenticatedLookup(request, target: target, store: store)
         } catch let error as APIError where error.status == 401 {
             limiter.recordFailure(address: address, now: clock())
             throw error
         }
     }
 
-    func authenticate(_ request: APIRequest, store: any JobStore) throws -> Principal {
+    /// The store's ``RequestLookup`` for the request's key and target, or 401 when the key is missing, malformed,
+    /// unknown or revoked. One store call reads the key, the project and the job together; what the target asked
+    /// for is judged afterwards, in the contract's order (see ``route(_:target:lookup:store:)``).
+    func authenticatedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
         switch BearerCredentials(header: request.authorization) {
         case .missing:
             throw APIError(
@@ -89,8 +95,10 @@ public struct JobsAPI: Sendable {
                 status: 401, message: "Invalid or revoked API key",
                 headers: [("WWW-Authenticate", "Bearer realm=\"\(Self.realm)\", error=\"invalid_token\"")])
             guard BearerCredentials.isWellFormed(token) else { throw invalid }
-            guard let principal = try store.principal(forKeyHash: APIKeyHash(of: token)) else { throw invalid }
-            return principal
+            let lookup = try store.lookUp(
+                keyHash: APIKeyHash(of: token), projectKey: target.projectKey, jobID: target.jobID)
+            guard lookup.principal != nil else { throw invalid }
+            return lookup
         }
     }
 
@@ -158,33 +166,55 @@ public struct JobsAPI: Sendable {
         }
     }
 
-    func route(_ request: APIRequest, principal: Principal, store: any JobStore) throws -> APIResponse {
-        guard let route = Route(path: request.path) else { throw APIError.routeNotFound }
+    /// What the path and the method ask the store for, worked out before authentication so that one store call
+    /// can read the key, the project and the job together. Nothing here is judged yet: a path that matches no
+    /// route or a method it does not allow asks for no project, a malformed job id for no job, and the errors are
+    /// raised by ``route(_:target:lookup:store:)`` after authentication, in the contract's order.
+    struct Target {
+        let route: Route?
+        /// The decoded project key, when the route and method are right and the key is well formed.
+        let projectKey: ProjectKey?
+        /// The job to read with the project: a `GET` or `HEAD` of one job with a well-formed id.
+        let jobID: Int64?
+
+        init(_ request: APIRequest) {
+            route = Route(path: request.path)
+            guard let route, route.allowedMethods.contains(request.method) else {
+                projectKey = nil
+                jobID = nil
+                return
+            }
+            projectKey = (try? PercentDecoding.decode(route.projectKey.utf8)).flatMap { ProjectKey($0) }
+            if case .job(_, let rawID) = route, request.method != "DELETE" {
+                jobID = try? JobsAPI.jobID(rawID)
+            } else {
+                jobID = nil
+            }
+        }
+    }
+
+    func route(_ request: APIRequest, target: Target, lookup: RequestLookup, store: any JobStore) throws
+        -> APIResponse
+    {
+        guard let route = target.route else { throw APIError.routeNotFound }
         let method = request.method == "HEAD" ? "GET" : request.method
         guard route.allowedMethods.contains(request.method) else {
             throw APIError.methodNotAllowed(allowed: route.allowedMethods)
         }
-        let project = try resolveProject(route.projectKey, principal: principal, store: store)
+        guard let projectID = lookup.projectID else { throw APIError.projectNotFound }
 
         switch (route, method) {
         case (.jobs, _):
-            return try listJobs(project: project, query: QueryParameters(request.query), store: store)
+            return try listJobs(projectID: projectID, query: QueryParameters(request.query), store: store)
         case (.job(_, let rawID), "GET"):
-            let jobID = try Self.jobID(rawID)
-            guard let job = try store.job(id: jobID, projectID: project.id) else { throw APIError.jobNotFound }
+            _ = try Self.jobID(rawID)  // 400 for a malformed id; a well-formed one was looked up with the project
+            guard let job = lookup.job else { throw APIError.jobNotFound }
             return .success { job.write(to: &$0) }
         case (.job(_, let rawID), _):
-            return try cancelJob(id: Self.jobID(rawID), project: project, store: store)
+            return try cancelJob(id: Self.jobID(rawID), projectID: projectID, store: store)
         case (.user(_, let rawUserID), _):
-            return try requestUserDeletion(userID: Self.userID(rawUserID), project: project, store: store)
+            return try requestUserDeletion(userID: Self.userID(rawUserID), projectID: projectID, store: store)
         }
-    }
-
-    func resolveProject(_ rawKey: Substring, principal: Principal, store: any JobStore) throws -> Project {
-        guard let decoded = try? PercentDecoding.decode(rawKey.utf8), let key = ProjectKey(decoded),
-            let project = try store.project(key: key, organizationID: principal.organizationID)
-        else { throw APIError.projectNotFound }
-        return project
     }
 
     // MARK: Parameters
@@ -225,13 +255,13 @@ public struct JobsAPI: Sendable {
 
     // MARK: Handlers
 
-    func listJobs(project: Project, query: QueryParameters, store: any JobStore) throws -> APIResponse {
+    func listJobs(projectID: Int64, query: QueryParameters, store: any JobStore) throws -> APIResponse {
         let limit = query.integer("limit").flatMap { (1...Int64(Self.maximumLimit)).contains($0) ? Int($0) : nil }
             ?? Self.defaultLimit
         let page = query.integer("page").flatMap { $0 >= 1 ? $0 : nil } ?? 1
         // (page - 1) * limit can exceed Int64 for a huge page: such a page is past any end.
         let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: Int64(limit))
-        let jobs = overflow ? [] : try store.jobs(projectID: project.id, limit: limit, offset: offset)
+        let jobs = overflow ? [] : try store.jobs(projectID: projectID, limit: limit, offset: offset)
         return .success { writer in
             writer.raw("[")
             for (index, job) in jobs.enumerated() {
@@ -242,8 +272,8 @@ public struct JobsAPI: Sendable {
         }
     }
 
-    func cancelJob(id: Int64, project: Project, store: any JobStore) throws -> APIResponse {
-        switch try store.cancelJob(id: id, projectID: project.id, at: clock()) {
+    func cancelJob(id: Int64, projectID: Int64, store: any JobStore) throws -> APIResponse {
+        switch try store.cancelJob(id: id, projectID: projectID, at: clock()) {
         case .cancelled(let job):
             return .success { job.write(to: &$0) }
         case .notCancellable(let job):
@@ -253,10 +283,10 @@ public struct JobsAPI: Sendable {
         }
     }
 
-    func requestUserDeletion(userID: String, project: Project, store: any JobStore) throws -> APIResponse {
+    func requestUserDeletion(userID: String, projectID: Int64, store: any JobStore) throws -> APIResponse {
         let now = clock()
         let job = NewJob.deleteUserData(userID: userID, createdAt: now, startAt: scheduleDelay.startAt(createdAt: now))
-        switch try store.createJob(job, projectID: project.id) {
+        switch try store.createJob(job, projectID: projectID) {
         case .created(let job):
             return .success { job.write(to: &$0) }
         case .conflict(let existing):

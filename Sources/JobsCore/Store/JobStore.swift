@@ -16,6 +16,12 @@ public protocol JobStore: AnyObject {
     /// The job with this id, if it belongs to the project.
     func job(id: Int64, projectID: Int64) throws -> Job?
 
+    /// The principal behind `keyHash`; if there is one and `projectKey` is given, that project's id when it
+    /// belongs to the principal's organization; if there is one and `jobID` is given, that job when it belongs to
+    /// the project. What every request reads before it acts, so a store should answer it in one query: the SQLite
+    /// store does (one statement, one read transaction). The default asks the three lookups in turn.
+    func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?) throws -> RequestLookup
+
     /// Cancels the job if it is `scheduled` or `running`, as one conditional update.
     func cancelJob(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome
 
