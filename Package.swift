@@ -74,6 +74,7 @@ let package = Package(
         .executableTarget(name: "jobs-fuzz", dependencies: ["JobsFuzzing"]),
 
         .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore", "JobsTesting"]),
+        .testTarget(name: "StandardErrorLogTests", dependencies: ["StandardErrorLog"]),
         .testTarget(name: "FuzzingTests", dependencies: ["JobsFuzzing", "JobsCore", "JobsTesting"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "JobsCore", "JobsTesting"]),
         // The store contract, run on every engine: SQLite and a real PostgreSQL server.

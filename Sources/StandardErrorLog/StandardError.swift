@@ -20,42 +20,14 @@ public enum StandardError {
     /// Writes `prefix + line` as ``writeLine(_:)`` does, without building that string first. The prefix (a process
     /// tag such as `jobs-fcgi[PID]: `) is escaped and counted like the rest of the line.
     public static func writeLine(_ line: String, prefix: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(prefix.utf8.count + line.utf8.count + 1)
-        // Byte by byte: every control character is one ASCII byte, and no byte of a multi-byte UTF-8 sequence is
-        // below 0x80, so the other bytes are copied as they are.
-        func append(_ text: String) {
-            let isControl = { (byte: UInt8) in byte < 0x20 || byte == 0x7F }
-            // The usual line has no control character: one copy.
-            guard text.utf8.contains(where: isControl) else {
-                bytes.append(contentsOf: text.utf8)
-                return
-            }
-            for byte in text.utf8 {
-                if isControl(byte) {
-                    // Lowercase hex without leading zeros, as `String(_:radix: 16)` writes it.
-                    let digit = { (value: UInt8) in
-                        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-                    }
-                    bytes.append(contentsOf: "\\u{".utf8)
-                    if byte >= 0x10 { bytes.append(digit(byte >> 4)) }
-                    bytes.append(digit(byte & 0x0F))
-                    bytes.append(UInt8(ascii: "}"))
-                } else {
-                    bytes.append(byte)
-                }
-            }
-        }
-        append(prefix)
-        append(line)
-        if bytes.count > maximumLineLength {
-            var cut = maximumLineLength - 3
-            // Do not split a UTF-8 sequence: back up to the start of a scalar.
-            while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
-            bytes.removeSubrange(cut...)
-            bytes.append(contentsOf: "…".utf8)
-        }
-        bytes.append(UInt8(ascii: "\n"))
+        var line = line
+        line.withUTF8 { writeLine(utf8: $0, prefix: prefix) }
+    }
+
+    /// Writes `prefix` and the UTF-8 bytes of `line` as ``writeLine(_:prefix:)`` does: for callers that build the
+    /// line as bytes, which costs less than building a `String`.
+    public static func writeLine(utf8 line: UnsafeBufferPointer<UInt8>, prefix: String) {
+        let bytes = formattedLine(utf8: line, prefix: prefix)
         bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             var offset = 0
@@ -68,5 +40,42 @@ public enum StandardError {
                 offset += written
             }
         }
+    }
+
+    /// The bytes ``writeLine(utf8:prefix:)`` writes: `prefix` and `line` with control characters escaped, cut
+    /// to ``maximumLineLength`` bytes, and a newline.
+    public static func formattedLine(utf8 line: UnsafeBufferPointer<UInt8>, prefix: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var prefix = prefix
+        bytes.reserveCapacity(prefix.utf8.count + line.count + 1)
+        prefix.withUTF8 { appendEscaped($0, to: &bytes) }
+        appendEscaped(line, to: &bytes)
+        if bytes.count > maximumLineLength {
+            var cut = maximumLineLength - 3
+            // Do not split a UTF-8 sequence: back up to the start of a scalar.
+            while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+            bytes.removeSubrange(cut...)
+            bytes.append(contentsOf: "…".utf8)
+        }
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    /// Appends `text` to `bytes`, each control character as a `\u{…}` escape (lowercase hex without leading zeros,
+    /// as `String(_:radix: 16)` writes it) and the runs between them copied whole. Byte by byte is right: every
+    /// control character is one ASCII byte, and no byte of a multi-byte UTF-8 sequence is below 0x80.
+    private static func appendEscaped(_ text: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        var runStart = 0
+        for index in text.indices where text[index] < 0x20 || text[index] == 0x7F {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
+            let byte = text[index]
+            let digit = { (value: UInt8) in value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10 }
+            bytes.append(contentsOf: "\\u{".utf8)
+            if byte >= 0x10 { bytes.append(digit(byte >> 4)) }
+            bytes.append(digit(byte & 0x0F))
+            bytes.append(UInt8(ascii: "}"))
+            runStart = index + 1
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
     }
 }

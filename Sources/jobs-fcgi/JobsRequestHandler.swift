@@ -31,38 +31,43 @@ final class JobsRequestHandler: FastCGIHandler {
         let elapsed = max(0, Self.monotonicMicroseconds() - started)
 
         let status = outcome.response.status
-        var path = apiRequest.path
-        if path.utf8.count > Self.maximumLoggedPathLength {
-            path = String(decoding: path.utf8.prefix(Self.maximumLoggedPathLength), as: UTF8.self) + "…"
+        // Built as bytes in one buffer sized up front: Strings and interpolation cost several times more.
+        var line = LogLine(capacity: 96 + min(apiRequest.path.utf8.count, Self.maximumLoggedPathLength))
+        if Self.isLoggable(method: apiRequest.method) {
+            line.append(contentsOf: apiRequest.method)
+        } else {
+            line.append("?")
         }
-        // Appended piece by piece into one buffer sized up front: interpolation costs several times more.
-        var line = ""
-        line.reserveCapacity(64 + path.utf8.count)
-        line += Self.loggable(method: apiRequest.method)
-        line += " "
-        line += path.isEmpty ? "-" : path
-        line += " "
-        line += String(status)
-        line += " "
-        line += String(elapsed / 1000)
-        line += "."
-        line += String((elapsed % 1000) / 100)
-        line += "ms key="
-        line += outcome.principal.map { String($0.keyID) } ?? "-"
+        line.append(" ")
+        if apiRequest.path.isEmpty {
+            line.append("-")
+        } else if apiRequest.path.utf8.count > Self.maximumLoggedPathLength {
+            let kept = apiRequest.path.utf8.prefix(Self.maximumLoggedPathLength)
+            line.append(contentsOf: String(decoding: kept, as: UTF8.self))
+            line.append("…")
+        } else {
+            line.append(contentsOf: apiRequest.path)
+        }
+        line.append(" ")
+        line.append(decimal: Int64(status))
+        line.append(" ")
+        line.append(decimal: elapsed / 1000)
+        line.append(".")
+        line.append(decimal: (elapsed % 1000) / 100)
+        line.append("ms key=")
+        if let principal = outcome.principal { line.append(decimal: principal.keyID) } else { line.append("-") }
         if let diagnostic = outcome.diagnostic {
-            line += " detail="
-            line += diagnostic
+            line.append(" detail=")
+            line.append(contentsOf: diagnostic)
         }
         log.write(line)
 
         return FastCGIResponse(status: status, headers: outcome.response.headers, body: outcome.response.body)
     }
 
-    /// The method as sent when it is a plain token of at most 16 characters; `?` otherwise.
-    private static func loggable(method: String) -> String {
-        let isToken = !method.isEmpty && method.utf8.count <= 16
-            && method.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
-        return isToken ? method : "?"
+    /// Whether the method is logged as sent: a plain token of at most 16 characters (`?` stands for others).
+    private static func isLoggable(method: String) -> Bool {
+        !method.isEmpty && method.utf8.count <= 16 && method.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 
     /// Microseconds on the monotonic clock, for durations. The corresponding C function is `clock_gettime`.

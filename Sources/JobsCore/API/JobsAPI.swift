@@ -58,6 +58,17 @@ public struct JobsAPI: Sendable {
 
     static let realm = "jobs-api"
 
+    // Made once: a 401 is the cheapest answer there is, and should stay so.
+    static let missingCredentials = APIError(
+        status: 401, message: "Missing Authorization header; expected 'Authorization: Bearer <API key>'",
+        headers: [("WWW-Authenticate", "Bearer realm=\"\(realm)\"")])
+    static let malformedCredentials = APIError(
+        status: 401, message: "Malformed Authorization header; expected 'Authorization: Bearer <API key>'",
+        headers: [("WWW-Authenticate", "Bearer realm=\"\(realm)\"")])
+    static let invalidKey = APIError(
+        status: 401, message: "Invalid or revoked API key",
+        headers: [("WWW-Authenticate", "Bearer realm=\"\(realm)\", error=\"invalid_token\"")])
+
     /// ``authenticatedLookup(_:target:store:)``, refused at once for an address over its failure limit, and
     /// counting failures.
     func limitedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
@@ -82,18 +93,10 @@ public struct JobsAPI: Sendable {
     /// for is judged afterwards, in the contract's order (see ``route(_:target:lookup:store:)``).
     func authenticatedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
         switch BearerCredentials(header: request.authorization) {
-        case .missing:
-            throw APIError(
-                status: 401, message: "Missing Authorization header; expected 'Authorization: Bearer <API key>'",
-                headers: [("WWW-Authenticate", "Bearer realm=\"\(Self.realm)\"")])
-        case .malformed:
-            throw APIError(
-                status: 401, message: "Malformed Authorization header; expected 'Authorization: Bearer <API key>'",
-                headers: [("WWW-Authenticate", "Bearer realm=\"\(Self.realm)\"")])
+        case .missing: throw Self.missingCredentials
+        case .malformed: throw Self.malformedCredentials
         case .token(let token):
-            let invalid = APIError(
-                status: 401, message: "Invalid or revoked API key",
-                headers: [("WWW-Authenticate", "Bearer realm=\"\(Self.realm)\", error=\"invalid_token\"")])
+            let invalid = Self.invalidKey
             guard BearerCredentials.isWellFormed(token) else { throw invalid }
             let lookup = try store.lookUp(
                 keyHash: APIKeyHash(of: token), projectKey: target.projectKey, jobID: target.jobID)
@@ -184,7 +187,10 @@ public struct JobsAPI: Sendable {
                 jobID = nil
                 return
             }
-            projectKey = (try? PercentDecoding.decode(route.projectKey.utf8)).flatMap { ProjectKey($0) }
+            let rawKey = route.projectKey
+            // A key is 20 letters and digits: one without `%` is read as it is, without decoding.
+            projectKey = rawKey.utf8.contains(UInt8(ascii: "%"))
+                ? (try? PercentDecoding.decode(rawKey.utf8)).flatMap { ProjectKey($0) } : ProjectKey(String(rawKey))
             if case .job(_, let rawID) = route, request.method != "DELETE" {
                 jobID = try? JobsAPI.jobID(rawID)
             } else {
