@@ -8,7 +8,8 @@ import Darwin
 #endif
 
 /// A multi-threaded FastCGI responder on libfcgi, built the way libfcgi's `examples/threaded.c` is: a fixed
-/// number of threads, each with its own request, accepting in turn under a mutex.
+/// number of threads, each with its own request; idle threads all wait in `accept`, which gives each connection
+/// to one of them.
 ///
 /// ```swift
 /// let server = FastCGIServer(listener: try FastCGIListener(.inherited), threadCount: 4)
@@ -81,11 +82,10 @@ public final class FastCGIServer: Sendable {
         try ShutdownSignals.install(waking: wake)
 
         let state = ServerState(workerCount: threadCount)
-        let acceptMutex = PThreadMutex()
         var threads: [pthread_t] = []
         for index in 0..<threadCount {
             let worker = Worker(
-                index: index, state: state, listener: listener, acceptMutex: acceptMutex, wake: wake,
+                index: index, state: state, listener: listener, wake: wake,
                 makeHandler: makeHandler, log: log)
             switch worker.start() {
             case .success(let thread):

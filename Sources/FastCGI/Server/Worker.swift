@@ -9,20 +9,17 @@ final class Worker: Sendable {
     let index: Int
     let state: ServerState
     let listener: FastCGIListener
-    /// Serialises accepting a new connection across the threads, as libfcgi's `examples/threaded.c` does.
-    let acceptMutex: PThreadMutex
     let wake: WakePipe
     let makeHandler: @Sendable () throws -> any FastCGIHandler
     let log: @Sendable (String) -> Void
 
     init(
-        index: Int, state: ServerState, listener: FastCGIListener, acceptMutex: PThreadMutex, wake: WakePipe,
+        index: Int, state: ServerState, listener: FastCGIListener, wake: WakePipe,
         makeHandler: @escaping @Sendable () throws -> any FastCGIHandler, log: @escaping @Sendable (String) -> Void
     ) {
         self.index = index
         self.state = state
         self.listener = listener
-        self.acceptMutex = acceptMutex
         self.wake = wake
         self.makeHandler = makeHandler
         self.log = log
@@ -61,16 +58,14 @@ final class Worker: Sendable {
         var lastAcceptError: Int32 = 0
 
         serving: while true {
-            // A kept connection is this thread's own: only accepting a new one needs the accept mutex.
+            // A kept connection is this thread's own; otherwise accept a new one. Every idle thread waits in
+            // `accept` at once, without the mutex libfcgi's `examples/threaded.c` takes around it: Linux hands
+            // each connection to one waiting thread, and the mutex cost a futex wait, a wake-up and a context
+            // switch per request once the threads were busy.
             if !slot.holdsConnection {
-                acceptMutex.lock()
-                guard state.beginWaiting(worker: index) else {
-                    acceptMutex.unlock()
-                    break serving
-                }
+                guard state.beginWaiting(worker: index) else { break serving }
                 let status = slot.acceptConnection()
                 state.endWaiting(worker: index)
-                acceptMutex.unlock()
 
                 if status < 0 {
                     if state.isStopping || ShutdownSignals.received != nil { break serving }
@@ -94,8 +89,8 @@ final class Worker: Sendable {
                 lastAcceptError = 0
             }
 
-            // The request head is checked before libfcgi reads it (outside the accept mutex: a slow connection
-            // holds this thread only, and for at most the head timeout).
+            // The request head is checked before libfcgi reads it (a slow connection holds this thread only, and
+            // for at most the head timeout).
             guard state.beginWaiting(worker: index) else {
                 slot.dropConnection()
                 break serving
