@@ -17,6 +17,8 @@ public struct SQLiteConnector: JobStoreConnector {
     public let options: SQLiteOptions
     /// Shared by every connection this connector and its copies open.
     let writeGate = SQLiteWriteGate()
+    /// Group commit and the turn to checkpoint, shared like ``writeGate``.
+    let logSync = SQLiteLogSync()
 
     /// A connector for the store in the file at `path`. Opening nothing yet: each `connect` call opens a
     /// connection of its own.
@@ -73,10 +75,17 @@ public struct SQLiteConnector: JobStoreConnector {
             throw error.storeError(while: "opening \(path)")
         }
         connection.writeGate = writeGate
+        connection.logSync = logSync
+        connection.moveCheckpointsOutOfCommits()
         let store = SQLiteJobStore(connection: connection, path: path)
         try store.guarded("configuring the connection to \(path)") {
             connection.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
-            try connection.execute("PRAGMA synchronous = \(options.synchronous.pragmaValue)")
+            // FULL in WAL mode: commits are synced by the group commit, which is as durable (see
+            // SQLiteLogSync). Any other journal mode (a store not migrated yet) keeps SQLite's own FULL.
+            let journalMode = try connection.executeForText("PRAGMA journal_mode")
+            connection.syncsLog = options.synchronous == .full && journalMode == "wal"
+            let synchronous = connection.syncsLog ? SQLiteOptions.Synchronous.normal : options.synchronous
+            try connection.execute("PRAGMA synchronous = \(synchronous.pragmaValue)")
             // Foreign keys are off by default in SQLite, per connection.
             try connection.execute("PRAGMA foreign_keys = ON")
         }

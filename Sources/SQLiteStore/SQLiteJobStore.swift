@@ -36,7 +36,10 @@ public final class SQLiteJobStore: StoreAdministration {
             if guardDepth == 0 { setAsideIfReadOnly(refused: refused) }
         }
         do {
-            return try body()
+            let result = try body()
+            // The outermost operation, its write gate released: the answer waits for the log to be on disk.
+            if guardDepth == 1 { try connection.finishWrites() }
+            return result
         } catch let error as SQLiteError {
             refused = error.primaryCode == SQLITE_READONLY
             throw error.storeError(while: operation())

@@ -20,6 +20,18 @@ final class SQLiteConnection {
     var writeGate: SQLiteWriteGate?
     /// Whether this connection holds ``writeGate`` now (a write inside a transaction that holds it already).
     private var holdsWriteGate = false
+    /// The process's group commit and checkpoint turn for this store, shared like ``writeGate``; `nil` leaves
+    /// both to SQLite (see ``finishWrites()``).
+    var logSync: SQLiteLogSync?
+    /// Whether ``finishWrites()`` syncs the log: set for `synchronous = FULL` stores in WAL mode, whose
+    /// connections then commit with `NORMAL`.
+    var syncsLog = false
+    /// Whether a write ran since the last ``finishWrites()``.
+    var wroteSinceFinish = false
+    /// Frames in the write-ahead log after this connection's last commit, as SQLite's WAL hook reports them.
+    var logFrames: Int32 = 0
+    /// The log's path (the store's own path plus `-wal`, as SQLite names it).
+    let logPath: String
 
     /// Opens the file at `path`. `create` adds `SQLITE_OPEN_CREATE`; without it a missing file fails with
     /// `SQLITE_CANTOPEN`. The corresponding C function is `sqlite3_open_v2`.
@@ -37,6 +49,7 @@ final class SQLiteConnection {
         // Extended codes tell a UNIQUE violation from a NOT NULL one, and a busy snapshot from a busy lock.
         sqlite3_extended_result_codes(database, 1)
         handle = database
+        logPath = String(cString: sqlite3_filename_wal(sqlite3_db_filename(database, "main")))
     }
 
     deinit {
@@ -61,7 +74,10 @@ final class SQLiteConnection {
         guard let writeGate, !holdsWriteGate else { return try body() }
         return try writeGate.withLock {
             holdsWriteGate = true
-            defer { holdsWriteGate = false }
+            defer {
+                holdsWriteGate = false
+                wroteSinceFinish = true
+            }
             return try body()
         }
     }

@@ -1,0 +1,44 @@
+import CSQLite3
+
+extension SQLiteConnection {
+    /// Log frames past which a write checkpoints: SQLite's own default (`wal_autocheckpoint`).
+    static let checkpointFrames: Int32 = 1000
+
+    /// Turns SQLite's automatic checkpoint off and records the log's size after each commit instead. The
+    /// automatic one ran in the commit that crossed 1000 frames, and again in every later commit while the log
+    /// could not restart: with the threads of a process writing back to back, a writer always began before the
+    /// last one's checkpoint ended, so the log never restarted and every commit paid a checkpoint (two more
+    /// `fsync`s). ``finishWrites()`` checkpoints instead. The hook's context is this object, unretained: the
+    /// hook goes away with the handle, which the object closes.
+    func moveCheckpointsOutOfCommits() {
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, frames in
+                if let context {
+                    Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().logFrames = frames
+                }
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Ends an operation that wrote, after its write gate was released: syncs the log when ``syncsLog`` (group
+    /// commit, see ``SQLiteLogSync``), then checkpoints when one is due
+    /// (``SQLiteLogSync/beginCheckpointIfDue(frames:)``). Nothing when nothing was written.
+    ///
+    /// The checkpoint is `PASSIVE` (it never waits for readers, nor for other processes' writers) and runs
+    /// holding the write gate: no writer of this process begins during it, so the next one finds every frame
+    /// copied and restarts the log from its beginning, which keeps it near 1000 frames.
+    func finishWrites() throws {
+        guard wroteSinceFinish, let logSync else { return }
+        if syncsLog { try logSync.syncLog(atPath: logPath) }
+        wroteSinceFinish = false
+        guard logSync.beginCheckpointIfDue(frames: logFrames) else { return }
+        defer { logSync.endCheckpoint() }
+        let checkpoint = {
+            // A failure (another process checkpointing) leaves the log as it was, for a later attempt.
+            _ = sqlite3_wal_checkpoint_v2(self.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
+        if let writeGate { writeGate.withLock(checkpoint) } else { checkpoint() }
+    }
+}
