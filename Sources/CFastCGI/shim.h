@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 // The state the handler shares with the server. These are `static` in a header, so every object file that
@@ -90,6 +91,15 @@ static inline int cfastcgi_ignore_sigpipe(void) {
 /// The first stop signal received since `cfastcgi_install_stop_handlers`, or 0.
 static inline int cfastcgi_stop_signal_received(void) {
     return cfastcgi_received_stop_signal;
+}
+
+/// glibc declares `accept4` only under _GNU_SOURCE, which the Swift side of the build does not define.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+/// Accepts a connection already marked close-on-exec (`accept4` with `SOCK_CLOEXEC`): one system call per
+/// request instead of `accept` and `fcntl`. Returns the descriptor, or -1 with `errno` set.
+static inline int cfastcgi_accept_cloexec(int listening_fd) {
+    return accept4(listening_fd, NULL, NULL, SOCK_CLOEXEC);
 }
 
 /// The signal sent with `pthread_kill` to a worker thread to interrupt its `accept` (or its read of a kept

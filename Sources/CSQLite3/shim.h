@@ -13,4 +13,9 @@ static const int CSQLITE3_CONSTRAINT_PRIMARYKEY = SQLITE_CONSTRAINT_PRIMARYKEY;
 static const int CSQLITE3_CONSTRAINT_UNIQUE = SQLITE_CONSTRAINT_UNIQUE;
 static const int CSQLITE3_IOERR_FSYNC = SQLITE_IOERR_FSYNC;
 
+/// sqlite3_config is variadic, which Swift cannot call: turns off SQLite's memory statistics, which take a
+/// process-wide mutex on every allocation and free. Only valid before SQLite is initialized (before the first
+/// open); returns SQLITE_OK, or SQLITE_MISUSE after that.
+static inline int csqlite3_disable_memory_statistics(void) { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 #endif

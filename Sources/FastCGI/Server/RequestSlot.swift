@@ -50,13 +50,12 @@ final class RequestSlot {
     var connection: Int32 { request.pointee.ipcFd }
 
     /// Accepts a new connection, which ``readRequest()`` then reads from: libfcgi's own accept is never used, so
-    /// that ``RequestHeadCheck`` sees every connection first. The corresponding C function is `accept`: 0, or a
+    /// that ``RequestHeadCheck`` sees every connection first. The corresponding C function is `accept4`: 0, or a
     /// negated `errno` (fresh: libfcgi's accept could return a stale one while a shutdown was pending).
     func acceptConnection() -> Int32 {
-        let descriptor = Glibc.accept(listeningDescriptor, nil, nil)
+        // Close-on-exec: not inherited by programs started later.
+        let descriptor = cfastcgi_accept_cloexec(listeningDescriptor)
         guard descriptor >= 0 else { return 0 &- errno }
-        // Not inherited by programs started later (`accept4` with SOCK_CLOEXEC is not visible from Swift).
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         request.pointee.ipcFd = descriptor
         return 0
     }

@@ -36,6 +36,7 @@ final class SQLiteConnection {
     /// Opens the file at `path`. `create` adds `SQLITE_OPEN_CREATE`; without it a missing file fails with
     /// `SQLITE_CANTOPEN`. The corresponding C function is `sqlite3_open_v2`.
     init(path: String, create: Bool) throws {
+        SQLiteLibrary.configured
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if create { flags |= SQLITE_OPEN_CREATE }
         var database: OpaquePointer?
