@@ -26,9 +26,11 @@ extension SQLiteConnection {
     /// commit, see ``SQLiteLogSync``), then checkpoints when one is due
     /// (``SQLiteLogSync/beginCheckpointIfDue(frames:)``). Nothing when nothing was written.
     ///
-    /// The checkpoint is `PASSIVE` (it never waits for readers, nor for other processes' writers) and runs
-    /// holding the write gate: no writer of this process begins during it, so the next one finds every frame
-    /// copied and restarts the log from its beginning, which keeps it near 1000 frames.
+    /// The checkpoint is `PASSIVE` (it never waits for readers, nor for other processes' writers), in two
+    /// passes: the first, without the write gate, copies the frames and syncs the database file while the other
+    /// threads write; the second, holding the gate, copies what they wrote meanwhile. No writer of this process
+    /// begins during the second, so the next one finds every frame copied and restarts the log from its
+    /// beginning, which keeps it near 1000 frames.
     func finishWrites() throws {
         guard wroteSinceFinish, let logSync else { return }
         if syncsLog { try logSync.syncLog(atPath: logPath) }
@@ -39,6 +41,7 @@ extension SQLiteConnection {
             // A failure (another process checkpointing) leaves the log as it was, for a later attempt.
             _ = sqlite3_wal_checkpoint_v2(self.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         }
-        if let writeGate { writeGate.withLock(checkpoint) } else { checkpoint() }
+        checkpoint()
+        writeGate?.withLock(checkpoint)
     }
 }

@@ -57,6 +57,8 @@ final class SQLiteConnection {
         // Finalize the statements before the handle; `sqlite3_close_v2` would otherwise wait for them
         // (a "zombie" connection) rather than fail, so nothing leaks even if one is still referenced.
         statements.removeAll()
+        // The WAL hook's context is this object (see moveCheckpointsOutOfCommits()).
+        sqlite3_wal_hook(handle, nil, nil)
         sqlite3_close_v2(handle)
     }
 
