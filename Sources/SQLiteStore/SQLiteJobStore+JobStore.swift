@@ -33,6 +33,28 @@ extension SQLiteJobStore {
         }
     }
 
+    /// Writes the page ``jobs(projectID:limit:offset:)`` reads as a JSON array, row by row from the statement's
+    /// column bytes (``writeJob(_:to:)``): the same bytes as writing those jobs, at a fraction of the cost.
+    public func writeJobs(projectID: Int64, limit: Int, offset: Int64, to writer: inout JSONWriter) throws {
+        guard limit > 0 else {
+            writer.raw("[]")
+            return
+        }
+        try guarded("listing the jobs of project \(projectID)") {
+            try connection.withStatement(SQL.jobsPage) { statement in
+                try statement.bind([.integer(projectID), .integer(Int64(limit)), .integer(max(0, offset))])
+                writer.raw("[")
+                var first = true
+                while try statement.step() {
+                    if !first { writer.raw(",") }
+                    first = false
+                    try Self.writeJob(statement, to: &writer)
+                }
+                writer.raw("]")
+            }
+        }
+    }
+
     /// The job with this id if it belongs to the project.
     public func job(id: Int64, projectID: Int64) throws -> Job? {
         try guarded("reading job \(id)") {

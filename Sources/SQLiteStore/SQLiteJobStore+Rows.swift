@@ -16,6 +16,53 @@ extension SQLiteJobStore {
             errors: row.optionalText(at: 9))
     }
 
+    /// Writes a row of ``SQL/jobColumns`` as the JSON object ``Job/write(to:)`` writes for the job that
+    /// ``decodeJob(_:)`` reads from it, byte for byte, straight from the column bytes: no `Job`, no `String`
+    /// (unless a text is not ASCII, see ``JSONWriter/string(utf8:)``). Throws as ``decodeJob(_:)`` does for an
+    /// unknown status.
+    static func writeJob(_ row: SQLiteStatement, to writer: inout JSONWriter) throws {
+        let id = row.int64(at: 0)
+        writer.raw("{\"jobId\":"); writer.integer(id)
+        writer.raw(",\"description\":"); row.withTextBytes(at: 1) { writer.string(utf8: $0) }
+        writer.raw(",\"status\":")
+        try row.withTextBytes(at: 2) { status in
+            guard isStatusName(status) else {
+                let statusText = String(decoding: status, as: UTF8.self)
+                throw StoreError(.internal, "Job \(id) has an unknown status \(String(reflecting: statusText))")
+            }
+            writer.string(utf8: status)
+        }
+        writer.raw(",\"projectId\":"); writer.integer(row.int64(at: 3))
+        writer.raw(",\"action\":"); row.withTextBytes(at: 4) { writer.string(utf8: $0) }
+        writer.raw(",\"referenceId\":"); row.withTextBytes(at: 5) { writer.string(utf8: $0) }
+        writer.raw(",\"createdAt\":"); writer.integer(row.int64(at: 6))
+        writer.raw(",\"updatedAt\":"); writer.integer(row.optionalInt64(at: 7))
+        writer.raw(",\"startAt\":"); writer.integer(row.int64(at: 8))
+        writer.raw(",\"errors\":")
+        if row.isNull(at: 9) {
+            writer.raw("null")
+        } else {
+            row.withTextBytes(at: 9) { writer.string(utf8: $0) }
+        }
+        writer.raw("}")
+    }
+
+    /// Whether `bytes` are exactly the name of a ``JobStatus``, compared without making a `String`.
+    static func isStatusName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Called with names as long as `bytes`.
+        func equals(_ name: StaticString) -> Bool {
+            let characters = name.utf8Start
+            for index in 0..<bytes.count where bytes[index] != characters[index] { return false }
+            return true
+        }
+        switch bytes.count {
+        case 6: return equals("failed")
+        case 7: return equals("running")
+        case 9: return equals("scheduled") || equals("completed") || equals("cancelled")
+        default: return false
+        }
+    }
+
     /// A project from a row of ``SQL/projectColumns``.
     static func decodeProject(_ row: SQLiteStatement) throws -> Project {
         let id = row.int64(at: 0)

@@ -57,6 +57,13 @@ struct JobQueryTests {
             let store = try fixture.connector.connect()
             let listed = try store.jobs(projectID: fixture.project.id, limit: page.limit, offset: page.offset)
             #expect(listed == page.expected.map { ours[$0] })
+
+            // The API's list route writes the page through writeJobs: the same bytes as the listed jobs written.
+            var written = JSONWriter()
+            try store.writeJobs(projectID: fixture.project.id, limit: page.limit, offset: page.offset, to: &written)
+            var expected = JSONWriter()
+            Job.write(listed, to: &expected)
+            #expect(written.text == expected.text)
         }
     }
 

@@ -16,11 +16,13 @@ public struct APIResponse: Sendable {
         return headers.first { $0.name.lowercased() == lowered }?.value
     }
 
-    /// A `200` with `{"data": …}`, the body written by `writeData`.
-    static func success(_ writeData: (inout JSONWriter) -> Void) -> APIResponse {
-        var writer = JSONWriter()
+    /// A `200` with `{"data": …}`, the body written by `writeData` into a buffer of `capacity` bytes to begin with.
+    static func success(
+        capacity: Int = 512, _ writeData: (inout JSONWriter) throws -> Void
+    ) rethrows -> APIResponse {
+        var writer = JSONWriter(capacity: capacity)
         writer.raw("{\"data\":")
-        writeData(&writer)
+        try writeData(&writer)
         writer.raw("}")
         return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: writer.bytes)
     }

@@ -15,6 +15,16 @@ extension Job {
         writer.raw("}")
     }
 
+    /// Writes `jobs` as a JSON array of the objects ``write(to:)`` writes.
+    public static func write(_ jobs: [Job], to writer: inout JSONWriter) {
+        writer.raw("[")
+        for (index, job) in jobs.enumerated() {
+            if index > 0 { writer.raw(",") }
+            job.write(to: &writer)
+        }
+        writer.raw("]")
+    }
+
     /// The job's JSON object as text.
     public var jsonText: String {
         var writer = JSONWriter()

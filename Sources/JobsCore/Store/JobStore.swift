@@ -13,6 +13,11 @@ public protocol JobStore: AnyObject {
     /// Up to `limit` jobs of the project in ascending id order, skipping the first `offset`.
     func jobs(projectID: Int64, limit: Int, offset: Int64) throws -> [Job]
 
+    /// Writes the jobs that ``jobs(projectID:limit:offset:)`` returns as a JSON array, byte for byte as
+    /// ``Job/write(_:to:)`` writes them; a store may write straight from its rows without making any `Job`.
+    /// The default implementation does exactly that call.
+    func writeJobs(projectID: Int64, limit: Int, offset: Int64, to writer: inout JSONWriter) throws
+
     /// The job with this id, if it belongs to the project.
     func job(id: Int64, projectID: Int64) throws -> Job?
 

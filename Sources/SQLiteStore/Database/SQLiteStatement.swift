@@ -15,7 +15,9 @@ final class SQLiteStatement {
     /// (`BEGIN`, `COMMIT`) counts as read-only: it writes nothing by itself.
     let isReadOnly: Bool
 
-    private let handle: OpaquePointer
+    /// The raw statement; internal so that extensions in other files (``SQLiteStatement/withTextBytes(at:_:)``)
+    /// can read columns without copies.
+    let handle: OpaquePointer
     /// The connection, only to read `sqlite3_errmsg` right after a failure. Not owned: the connection outlives
     /// its statements (it finalizes them before it closes).
     private let database: OpaquePointer

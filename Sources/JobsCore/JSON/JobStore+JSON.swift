@@ -1,0 +1,7 @@
+extension JobStore {
+    /// Writes the page of ``JobStore/jobs(projectID:limit:offset:)`` with ``Job/write(_:to:)``: the behaviour
+    /// every store must match when it writes its rows itself.
+    public func writeJobs(projectID: Int64, limit: Int, offset: Int64, to writer: inout JSONWriter) throws {
+        Job.write(try jobs(projectID: projectID, limit: limit, offset: offset), to: &writer)
+    }
+}
