@@ -58,6 +58,7 @@ struct RawFastCGITests {
         Case(name: "lengths 2^31 - 2 and 2 (sum 2^31)", bytes: begin + Raw.record(.params, content: Raw.length(Int(Int32.max) - 1) + [2] + Array(repeating: 0x41, count: 200)), answer: .refused),
         Case(name: "four-byte length cut short", bytes: begin + Raw.record(.params, content: [0x80, 0x00]) + Raw.record(.params) + Raw.record(.stdin), answer: .refused),
         Case(name: "a pair longer than its record", bytes: begin + Raw.record(.params, content: [100, 5] + Array("ABC".utf8)) + Raw.record(.params) + Raw.record(.stdin), answer: .refused),
+        Case(name: "BEGIN_REQUEST with a 16-byte body", bytes: Raw.record(.beginRequest, content: Array(begin[8..<16]) + Array(repeating: 0, count: 8)) + Array(valid.dropFirst(begin.count)), answer: .refused),
         Case(name: "a second BEGIN_REQUEST, same id", bytes: begin + begin + Array(valid.dropFirst(begin.count)), answer: .statusOrClosed(401)),
         Case(name: "a second BEGIN_REQUEST, another id", bytes: begin + Raw.beginRequest(requestID: 2) + Array(valid.dropFirst(begin.count)), answer: .statusOrClosed(401)),
         Case(name: "unknown management record type 42", bytes: begin + Raw.record(42, requestID: 0, content: [1, 2, 3]) + Array(valid.dropFirst(begin.count)), answer: .unknownType(42)),
@@ -107,6 +108,34 @@ struct RawFastCGITests {
             let output = Raw.output(of: records)
             #expect(output.isEmpty || output.hasPrefix("Status: \(status) "), "\(records)")
             #expect(closed || records.contains { $0.type == Raw.RecordType.endRequest.rawValue }, "\(records)")
+        }
+        expectAppAlive(fixture.stack)
+        let response = try fixture.client.get("\(fixture.base)/jobs", key: fixture.key)
+        #expect(response.status == 200)
+    }
+
+    /// A request head that libfcgi refuses (a `BEGIN_REQUEST` body of 16 bytes instead of 8) once made libfcgi close
+    /// the connection and accept the next one itself, past the head check: that next connection's lying lengths
+    /// then reached libfcgi (enough to stop a thread, or the process). As many rounds as the app has threads, and
+    /// two more: each refused head is followed by a connection with a lying `GET_VALUES` pair, which must be
+    /// refused too, and the app must still answer.
+    @Test func refusedHeadsLeaveTheNextConnectionChecked() throws {
+        let threads = fixture.stack.options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let lying = Self.begin
+            + Raw.record(.getValues, requestID: 0, content: [0x80, 0, 0, 9, 0] + Array("FCGI".utf8))
+            + Array(Self.valid.dropFirst(Self.begin.count))
+        let badBegin = Raw.record(.beginRequest, content: Array(Self.begin[8..<16]) + Array(repeating: 0, count: 8))
+            + Array(Self.valid.dropFirst(Self.begin.count))
+        for round in 0..<(threads * fixture.stack.options.processes + 2) {
+            for (name, bytes) in [("bad BEGIN_REQUEST", badBegin), ("lying GET_VALUES pair", lying)] {
+                let raw = try RawFastCGIClient(unixSocket: fixture.stack.socketPath)
+                raw.send(bytes)
+                raw.shutdownWrite()
+                let (records, closed) = raw.readRecords(timeout: 2)
+                raw.close()
+                #expect(records.isEmpty, "round \(round), \(name): \(records)")
+                #expect(closed, "round \(round), \(name)")
+            }
         }
         expectAppAlive(fixture.stack)
         let response = try fixture.client.get("\(fixture.base)/jobs", key: fixture.key)

@@ -92,7 +92,10 @@ send() { # path[?query] authorization
         cgi-fcgi -bind -connect "$socket" </dev/null
 }
 
-# Runs jobs-fcgi under callgrind answering `count` requests of `scenario`; prints the run's total Ir.
+# Runs jobs-fcgi under callgrind answering `count` requests of `scenario`; sets `measured_ir` to the run's total
+# Ir. Called directly, never in `$(…)`: a `die` inside must end the script, and `server_pid` must stay visible to
+# the cleanup (in a subshell a failed run went on as an empty number while its server kept running).
+measured_ir=""
 measure() { # scenario count
     local scenario=$1 count=$2 name=$out_dir/callgrind.out.$1.$2 i path auth expected
     rm -f "$socket" "$name"
@@ -141,16 +144,20 @@ measure() { # scenario count
     # Seen now and then under valgrind only: the SIGTERM that ends the run makes accept fail with a stale errno
     # and jobs-fcgi exit 1 instead of 0. Every request was answered and counted, so the figures stand.
     ((status == 0)) || log "note: jobs-fcgi exited with $status: $(grep -v "^==" "$run_dir/server.log" | tail -n 1)"
-    sed -n 's/^summary: *//p; s/^totals: *//p' "$name" | head -n 1
+    measured_ir=$(sed -n 's/^summary: *//p; s/^totals: *//p' "$name" | head -n 1)
+    [[ $measured_ir =~ ^[0-9]+$ ]] || die "no instruction total in $name"
 }
 
 # Ir/request subtracts the run that answered nothing; marginal subtracts a run that answered one request
 # instead, so one-time costs of the first request (preparing statements, Swift metadata) are left out too.
 printf '%-8s %9s %13s %13s %13s %11s %9s\n' scenario requests "Ir (0 req)" "Ir (1 req)" "Ir (N req)" Ir/request marginal
 for scenario in "${scenarios[@]}"; do
-    base=$(measure "$scenario" 0)
-    one=$(measure "$scenario" 1)
-    total=$(measure "$scenario" "$requests")
+    measure "$scenario" 0
+    base=$measured_ir
+    measure "$scenario" 1
+    one=$measured_ir
+    measure "$scenario" "$requests"
+    total=$measured_ir
     marginal=$((requests > 1 ? (total - one) / (requests - 1) : 0))
     printf '%-8s %9d %13d %13d %13d %11d %9d\n' "$scenario" "$requests" "$base" "$one" "$total" \
         $(((total - base) / requests)) "$marginal"

@@ -98,8 +98,10 @@ enum RequestHeadCheck {
             }
             switch (type, requestID) {
             case (1, nil):  // BEGIN_REQUEST
-                guard contentLength >= 8, content[content.startIndex] == 0, content[content.startIndex + 1] == 1
-                else { return .invalid }  // not the responder role
+                // Exactly 8 bytes, as libfcgi requires (it ends the connection over any other size), for the
+                // responder role.
+                guard contentLength == 8, content[content.startIndex] == 0, content[content.startIndex + 1] == 1
+                else { return .invalid }
                 requestID = id
             case (4, let current?) where current == id:  // PARAMS of the request
                 if contentLength == 0 { return pairsFit(params) ? .ready : .invalid }

@@ -21,13 +21,18 @@ final class RequestSlot {
     /// Where `discardInput` reads body bytes it drops: allocated once, not per request.
     private let discardBuffer: UnsafeMutableBufferPointer<CChar>
 
-    /// A request that accepts on `listeningDescriptor`. Accept fails with `EINTR` when a signal interrupts it
-    /// (`FCGI_FAIL_ACCEPT_ON_INTR`), so the worker decides what an interruption means.
+    /// A request whose connections ``acceptConnection()`` accepts on `listeningDescriptor`.
+    ///
+    /// libfcgi itself gets no listening socket (-1): when it meets a protocol error while reading a request
+    /// (a `BEGIN_REQUEST` body of the wrong size, a second `BEGIN_REQUEST`), `FCGX_Accept_r` closes that
+    /// connection and accepts the next one on its own, which would hand that connection to libfcgi without
+    /// ``RequestHeadCheck`` seeing it first. With no socket to accept on, it returns an error instead, and the
+    /// worker accepts (and checks) the next connection as always.
     init(listeningOn listeningDescriptor: Int32) {
         self.listeningDescriptor = listeningDescriptor
         request = .allocate(capacity: 1)
         request.initialize(to: FCGX_Request())
-        FCGX_InitRequest(request, listeningDescriptor, FCGI_FAIL_ACCEPT_ON_INTR)
+        FCGX_InitRequest(request, -1, FCGI_FAIL_ACCEPT_ON_INTR)
         discardBuffer = .allocate(capacity: 1 << 14)
         headBuffer = .allocate(byteCount: RequestHeadCheck.maximumHeadBytes, alignment: 1)
     }
