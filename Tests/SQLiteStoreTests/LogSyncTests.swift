@@ -1,3 +1,4 @@
+import CSQLite3
 import Foundation
 import JobsCore
 import Testing
@@ -37,6 +38,20 @@ struct LogSyncTests {
                 .deleteUserData(userID: "ada", createdAt: 1, startAt: 2), projectID: fixture.project.id)
             #expect(fixture.connector.logSync.syncCount == 0)
         }
+    }
+
+    @Test("a log that cannot be synced fails the operation as unavailable, and the next sync runs again")
+    func failedSync() throws {
+        let sync = SQLiteLogSync()
+        // Not a directory on the way: open fails with ENOTDIR, as an unreachable disk would fail the sync.
+        let error = #expect(throws: SQLiteError.self) { try sync.syncLog(atPath: "/dev/null/jobs.sqlite3-wal") }
+        #expect(error?.code == CSQLITE3_IOERR_FSYNC)
+        #expect(error?.storeError(while: "cancelling job 1").kind == .unavailable)
+        #expect(sync.syncCount == 0)
+        // A missing log is nothing to sync (SQLite removes it only once checkpointed); the failure left no
+        // sync marked as running, or this would wait forever.
+        try sync.syncLog(atPath: "/nonexistent-\(UInt64.random(in: 0...UInt64.max))-wal")
+        #expect(sync.syncCount == 1)
     }
 
     @Test("writes checkpoint the log once it passes 1000 frames: it stops growing", arguments: [
