@@ -15,7 +15,11 @@
 # Scenarios: job (GET /public/KEY/jobs/ID with a valid key, a different id each request), badkey (the same
 # with a well-formed key that does not exist: SHA-256, one index lookup, a 401; the failed-authentication limit
 # is off, as in deploy/bench.sh, or all but the first 60 would be 429s), page1 (GET /public/KEY/jobs?
-# limit=100&page=1) and deeppage (the same, last full page: page 10,000 with CALLGRIND_JOBS=1000000).
+# limit=100&page=1), deeppage (the same, last full page: page 10,000 with CALLGRIND_JOBS=1000000), cancel
+# (DELETE /public/KEY/jobs/ID, a different scheduled job each request: the odd ids of seed-jobs.sql's one
+# project) and users (DELETE /public/KEY/users/ID, a new user each request). Both write: one commit and one
+# fdatasync of the log each (callgrind counts the instructions, not the wait). Every run of one script call
+# uses jobs and users the runs before it left alone.
 # Settings: CALLGRIND_REQUESTS (default 1000), CALLGRIND_JOBS (jobs in the store, default 10000),
 # CALLGRIND_BIN_DIR (use jobs-fcgi and jobsctl from there instead of building), CALLGRIND_OUT (default
 # deploy/.bench/callgrind), CALLGRIND_ANNOTATE (1: print callgrind_annotate's top 25 for each scenario).
@@ -28,11 +32,12 @@ requests=${CALLGRIND_REQUESTS:-1000}
 jobs=${CALLGRIND_JOBS:-10000}
 out_dir=${CALLGRIND_OUT:-$repo_root/deploy/.bench/callgrind}
 scenarios=("$@")
-((${#scenarios[@]} > 0)) || scenarios=(job badkey page1 deeppage)
+((${#scenarios[@]} > 0)) || scenarios=(job badkey page1 deeppage cancel users)
 [[ $requests =~ ^[0-9]+$ ]] && ((requests >= 1)) || die "CALLGRIND_REQUESTS=$requests: a whole number, at least 1"
 [[ $jobs =~ ^[0-9]+$ ]] && ((jobs >= 1000)) || die "CALLGRIND_JOBS=$jobs: a whole number, at least 1000"
 for scenario in "${scenarios[@]}"; do
-    [[ $scenario =~ ^(job|badkey|page1|deeppage)$ ]] || die "unknown scenario $scenario (job, badkey, page1, deeppage)"
+    [[ $scenario =~ ^(job|badkey|page1|deeppage|cancel|users)$ ]] ||
+        die "unknown scenario $scenario (job, badkey, page1, deeppage, cancel, users)"
 done
 
 ensure_packages valgrind libfcgi-bin sqlite3
@@ -81,15 +86,15 @@ bad_key=jobs_0000000000000000000000000000000000000000
 socket=$run_dir/fcgi.sock
 
 # One request as nginx's fastcgi_params (and the shipped site's HTTP_PROXY "") would describe it.
-send() { # path[?query] authorization
-    local path=${1%%\?*} query=""
-    [[ $1 == *\?* ]] && query=${1#*\?}
-    env -i QUERY_STRING="$query" REQUEST_METHOD=GET CONTENT_TYPE="" CONTENT_LENGTH="" SCRIPT_NAME="$path" \
-        REQUEST_URI="$1" DOCUMENT_URI="$path" DOCUMENT_ROOT=/usr/share/nginx/html SERVER_PROTOCOL=HTTP/1.1 \
+send() { # method path[?query] authorization
+    local method=$1 path=${2%%\?*} query=""
+    [[ $2 == *\?* ]] && query=${2#*\?}
+    env -i QUERY_STRING="$query" REQUEST_METHOD="$method" CONTENT_TYPE="" CONTENT_LENGTH="" SCRIPT_NAME="$path" \
+        REQUEST_URI="$2" DOCUMENT_URI="$path" DOCUMENT_ROOT=/usr/share/nginx/html SERVER_PROTOCOL=HTTP/1.1 \
         REQUEST_SCHEME=http GATEWAY_INTERFACE=CGI/1.1 SERVER_SOFTWARE=nginx/1.22.1 REMOTE_ADDR=127.0.0.1 \
         REMOTE_PORT=40000 SERVER_ADDR=127.0.0.1 SERVER_PORT=8080 SERVER_NAME=localhost REDIRECT_STATUS=200 \
         HTTP_PROXY="" HTTP_HOST=127.0.0.1:8080 HTTP_USER_AGENT=callgrind HTTP_ACCEPT='*/*' \
-        HTTP_AUTHORIZATION="Bearer $2" \
+        HTTP_AUTHORIZATION="Bearer $3" \
         cgi-fcgi -bind -connect "$socket" </dev/null
 }
 
@@ -97,8 +102,10 @@ send() { # path[?query] authorization
 # Ir. Called directly, never in `$(…)`: a `die` inside must end the script, and `server_pid` must stay visible to
 # the cleanup (in a subshell a failed run went on as an empty number while its server kept running).
 measured_ir=""
+# The writes' next scheduled job (the n-th odd id) and next user, counted over every run of this script call.
+next_write=0
 measure() { # scenario count
-    local scenario=$1 count=$2 name=$out_dir/callgrind.out.$1.$2 i path auth expected
+    local scenario=$1 count=$2 name=$out_dir/callgrind.out.$1.$2 i path auth expected method=GET
     rm -f "$socket" "$name"
     # LD_BIND_NOW: every symbol is bound at start-up, so the first requests do not pay the dynamic linker's
     # lazy binding (it would show up as per-request cost).
@@ -114,19 +121,25 @@ measure() { # scenario count
     grep -q "listening on" "$run_dir/server.log" || die "jobs-fcgi did not start: $(tail -n 5 "$run_dir/server.log")"
     auth=$key expected="Status: 200"
     [[ $scenario == badkey ]] && auth=$bad_key expected="Status: 401"
+    [[ $scenario == cancel || $scenario == users ]] && method=DELETE
+    if [[ $scenario == cancel ]] && ((next_write + count > (jobs + 1) / 2)); then
+        die "cancel: not enough scheduled jobs left (make CALLGRIND_JOBS larger)"
+    fi
     for ((i = 0; i < count; i++)); do
         # Job ids 1 … jobs, a different one each time (a prime stride).
         case $scenario in
         page1) path="/public/$project_key/jobs?limit=100&page=1" ;;
         deeppage) path="/public/$project_key/jobs?limit=100&page=$((jobs / 100))" ;;
+        cancel) path=/public/$project_key/jobs/$((1 + 2 * next_write)) next_write=$((next_write + 1)) ;;
+        users) path=/public/$project_key/users/callgrind-$next_write@example.com next_write=$((next_write + 1)) ;;
         *) path=/public/$project_key/jobs/$((1 + (i * 7919) % jobs)) ;;
         esac
         if ((i == 0)); then
             # Read whole first: `head` closing the pipe early would fail a long answer under pipefail.
-            send "$path" "$auth" >"$run_dir/first-answer"
+            send "$method" "$path" "$auth" >"$run_dir/first-answer"
             head -n 1 "$run_dir/first-answer" | grep -q "^$expected" || die "$scenario: the first answer is not $expected"
         else
-            send "$path" "$auth" >/dev/null
+            send "$method" "$path" "$auth" >/dev/null
         fi
     done
     # Under valgrind a SIGTERM now and then leaves the thread blocked in accept asleep: repeat it until the
@@ -141,7 +154,7 @@ measure() { # scenario count
     server_pid=""
     local answered
     # Every request answered with the scenario's status (a 429 from the failure limit would be another cost).
-    answered=$(grep -c "^jobs-fcgi\[[0-9]*\]: GET [^ ]* ${expected#Status: } " "$run_dir/server.log" || true)
+    answered=$(grep -c "^jobs-fcgi\[[0-9]*\]: $method [^ ]* ${expected#Status: } " "$run_dir/server.log" || true)
     ((answered == count)) || die "jobs-fcgi answered $answered of $count requests with ${expected#Status: }: $(grep -v "^==" "$run_dir/server.log" | tail -n 5)"
     # Seen now and then under valgrind only: the SIGTERM that ends the run makes accept fail with a stale errno
     # and jobs-fcgi exit 1 instead of 0. Every request was answered and counted, so the figures stand.
