@@ -46,7 +46,8 @@ extension SQLiteJobStore {
         static let activeJobID = SQLiteQuery(
             """
                 SELECT id FROM jobs
-                WHERE project_id = ?1 AND action = ?2 AND reference_id = ?3 AND status IN ('scheduled', 'running')
+                WHERE project_id = ?1 AND action = ?2 AND reference_id = ?3
+                    AND (status = 'scheduled' OR status = 'running')
                 """)
 
         // MARK: Workers
@@ -124,19 +125,21 @@ extension SQLiteJobStore {
                 """)
         static let project = SQLiteQuery("SELECT \(projectColumns) FROM projects WHERE project_key = ?1")
         static let job = SQLiteQuery("SELECT \(jobColumns) FROM jobs WHERE id = ?1")
-        /// Purge, per project: the finished jobs ended before `?2`, lowest positions first (`jobs_finished`).
+        /// Purge, per project: the finished jobs ended before `?2`, lowest positions first (`jobs_finished`, whose
+        /// condition the status test repeats).
         static let purgeCandidates = SQLiteQuery(
             """
                 SELECT position FROM jobs
-                WHERE project_id = ?1 AND status IN ('completed', 'failed', 'cancelled') AND updated_at < ?2
+                WHERE project_id = ?1 AND (status = 'completed' OR status = 'failed' OR status = 'cancelled')
+                    AND updated_at < ?2
                 ORDER BY position LIMIT ?3
                 """)
         /// Exactly the candidates up to position `?3`: every finished job ended before `?2` at or below it.
         static let purgeDelete = SQLiteQuery(
             """
                 DELETE FROM jobs
-                WHERE project_id = ?1 AND position <= ?3 AND status IN ('completed', 'failed', 'cancelled')
-                    AND updated_at < ?2
+                WHERE project_id = ?1 AND position <= ?3
+                    AND (status = 'completed' OR status = 'failed' OR status = 'cancelled') AND updated_at < ?2
                 RETURNING id
                 """)
         /// The jobs that stayed at or below the highest deleted position `?2`, highest first.
