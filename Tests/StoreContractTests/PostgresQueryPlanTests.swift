@@ -18,6 +18,8 @@ struct PostgresQueryPlanTests {
         ("get", PostgresJobStore.SQL.jobInProject, "bigint, bigint", "1, 1", ["Index Scan"]),
         ("cancel", PostgresJobStore.SQL.cancelJob, "bigint, bigint, bigint", "1, 1, 5", ["Index Scan"]),
         ("key", PostgresJobStore.SQL.principal, "bytea", "'\\x00'", ["api_keys_key_hash_key"]),
+        ("request lookup", PostgresJobStore.SQL.requestLookup, "bytea, text, bigint", "'\\x00', 'k', 1",
+         ["api_keys_key_hash_key", "projects_project_key_key", "jobs_pkey"]),
         ("purge batch", PostgresJobStore.SQL.purgeDelete, "bigint, bigint, bigint", "1, 100, 10",
          ["jobs_position"]),
     ]
