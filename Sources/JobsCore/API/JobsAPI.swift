@@ -212,8 +212,9 @@ public struct JobsAPI: Sendable {
         switch (route, method) {
         case (.jobs, _):
             return try listJobs(projectID: projectID, query: QueryParameters(request.query), store: store)
-        case (.job(_, let rawID), "GET"):
-            _ = try Self.jobID(rawID)  // 400 for a malformed id; a well-formed one was looked up with the project
+        case (.job, "GET"):
+            // The id was parsed with the target (no id: malformed) and looked up with the project.
+            guard target.jobID != nil else { throw APIError.invalidJobID }
             guard let job = lookup.job else { throw APIError.jobNotFound }
             return .success { job.write(to: &$0) }
         case (.job(_, let rawID), _):
