@@ -155,11 +155,10 @@ store_mib=$(($(stat -c %s "$store") / 1048576))
 log "store ready in $store_seconds s (sqlite3 seed $seed_seconds s), $store_mib MiB"
 
 # The first project's jobs (seed-jobs.sql's layout): ids 1 + projects * k, k < per_project; the scheduled ones
-# among them are the even k, ids 1 + 2 * projects * m, m < scheduled_pool. Each connection count gets its own
-# slice of that pool to cancel.
+# among them are the even k. The cancel scenarios do not use those: each gets a pool of its own, added just before
+# it runs (see cancel_pool below), sized so that no machine can use it up.
 per_project=$(((jobs + projects - 1) / projects))
 scheduled_pool=$(((per_project + 1) / 2))
-pool_slice=$((scheduled_pool / ${#connection_counts[@]}))
 
 # MARK: The servers
 
@@ -279,11 +278,29 @@ run_scenario() {
         failures+=("$name at $connections connections: ${result[expected]} of $answered answers were $expected_status (statuses ${result[statuses]:-none}, socket errors ${result[socket_errors]})")
     fi
     if ((result[exhausted] > 0)); then
-        notes+=("$name at $connections connections used up its $pool_slice scheduled jobs (${result[exhausted]} requests built after that): make BENCH_JOBS larger or BENCH_DURATION shorter")
+        failures+=("$name at $connections connections used up its pool of ${pool_count:-?} scheduled jobs (${result[exhausted]} requests built after that): the app cancelled faster than $pool_rate_bound a second, the bound the pool was sized for")
     fi
     if [[ $rss == gone ]]; then
         failures+=("$name at $connections connections: the responder (pid $rss_pid) is gone; see $BENCH_APP_LOG")
     fi
+}
+
+# A pool of scheduled jobs for one cancel scenario, each cancelled once, appended to the first project while the
+# app runs (deploy/bench/add-scheduled-jobs.sql). Its size is the scenario's duration times a rate no cancel can
+# reach: 4 times the C ceiling's rate at the same connection count in this run (a cancel is a durable write through
+# the same nginx and FastCGI path as the ceiling's empty answer; it runs at about a sixth of the ceiling's rate), and
+# at least 2,000 a second. So the scenario's expected 200 holds on any machine, idle or busy.
+# Sets pool_first, pool_count and pool_rate_bound.
+cancel_pool() {
+    local connections=$1
+    pool_rate_bound=$(awk -v c="${ceiling_rps[$connections]:-0}" 'BEGIN { b = 4 * c; if (b < 2000) b = 2000; printf "%.0f", b }')
+    pool_count=$((duration * pool_rate_bound))
+    pool_first=$(sqlite3 -bail "$store" ".timeout 30000" ".parameter set @project 1" \
+        ".parameter set @count $pool_count" ".parameter set @now $(($(date +%s) * 1000))" \
+        ".parameter set @start_at 4102444800000" ".read deploy/bench/add-scheduled-jobs.sql") \
+        || die "could not add $pool_count scheduled jobs to cancel"
+    [[ $pool_first =~ ^[1-9][0-9]*$ ]] || die "deploy/bench/add-scheduled-jobs.sql printed '$pool_first', not a job id"
+    log "added $pool_count scheduled jobs to cancel (ids $pool_first on; $pool_rate_bound a second for $duration s)"
 }
 
 run_started=$(date +%s)
@@ -300,8 +317,11 @@ for index in "${!connection_counts[@]}"; do
         scenario=list limit=200 pages=$(((per_project + 199) / 200))
     run_scenario "GET /jobs/:id, bad key" "$connections" "$api_port" 401 "$app_pid" \
         scenario=plain key=jobs_0000000000000000000000000000000000000000
-    run_scenario "DELETE /jobs/:id (cancel)" "$connections" "$api_port" 200 "$app_pid" \
-        scenario=cancel first=1 stride=$((2 * projects)) offset=$((index * pool_slice)) count="$pool_slice"
+    if [[ -z ${BENCH_ONLY:-} || "DELETE /jobs/:id (cancel)" =~ $BENCH_ONLY ]]; then
+        cancel_pool "$connections"
+        run_scenario "DELETE /jobs/:id (cancel)" "$connections" "$api_port" 200 "$app_pid" \
+            scenario=cancel first="$pool_first" stride=1 offset=0 count="$pool_count"
+    fi
     run_scenario "DELETE /users/:id" "$connections" "$api_port" 200 "$app_pid" \
         scenario=user tag="$(date +%s)-c$connections"
 done
@@ -324,6 +344,9 @@ total_seconds=$(seconds_between "$started_at" "$(date +%s.%N)")
         "$threads" "${BENCH_APP_ARGS:+, options $BENCH_APP_ARGS}" "$threads"
     printf -- '- wrk: %d s per scenario, threads = min(connections, %d cores), timeout 10 s. Load average before %s, after %s.\n' \
         "$duration" "$cores" "$load_before" "$load_after"
+    if [[ -n ${pool_rate_bound:-} ]]; then
+        printf -- '- Cancel: each scenario cancels jobs of a pool added just before it, sized for 4 x the C ceiling'"'"'s rate (at least 2,000/s) for the whole scenario.\n'
+    fi
     printf -- '- Ratio: requests/s over the C ceiling'"'"'s at the same connection count. Peak RSS: VmHWM of the responder after the scenario (jobs-fcgi; the ceiling'"'"'s own for its row).\n\n'
     printf '| scenario | connections | requests/s | p50 ms | p99 ms | vs C ceiling | expected status | peak RSS MiB |\n'
     printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'

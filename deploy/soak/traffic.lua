@@ -12,7 +12,8 @@
 --   badkey    10  GET /jobs/ID with a key that does not exist                                              401
 --   missing    5  GET /jobs/ID of a job that does not exist                                                404
 --   cancel    15  DELETE /jobs/ID over this thread's slice of a pool of scheduled jobs, each cancelled once 200
---                 (once the slice is used up, the last job again: 400, counted as kind "recancel")
+--                 (once the slice is used up, the last job again, counted as kind "recancel": soak.sh sizes
+--                 the pool so that this cannot happen, and fails the run if it does)
 --   user      15  DELETE /users/soak-TAG-THREAD-N: a user never seen before                                 200
 -- delay() waits delay_ms between a thread's answer and its next request, so the load stays a steady trickle
 -- rather than whatever the machine can take.
