@@ -48,7 +48,7 @@ struct JobsFCGI: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Failed authentications a client address may make per minute (per process) before it gets 429 for the rest of the minute; 0 turns limiting off. At least \(FailedAuthenticationLimiter.minimumLimit).",
+            "Failed authentications a client address (IPv6: its /64) may make per minute (per process); past that its failing requests get 429 for the rest of the minute, while valid keys from it are still served. 0 turns limiting off. At least \(FailedAuthenticationLimiter.minimumLimit).",
             valueName: "n"))
     var authFailureLimit: Int = 60
 

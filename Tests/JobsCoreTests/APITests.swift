@@ -403,15 +403,57 @@ struct RateLimitTests {
         #expect(limited.status == 429)
         #expect(limited.header("Retry-After") == "60")
         #expect(limited.errorMessage != nil)
-        // Refused before authentication: a valid key from that address waits too.
-        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").status == 429)
+        #expect(send(api, fixture.store, key: nil, from: "192.0.2.1").status == 429)
         // Other addresses are not affected.
-        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.2").status == 200)
-        #expect(send(api, fixture.store, key: nil, from: "192.0.2.2").status == 401)
+        #expect(send(api, fixture.store, key: "jobs_wrong", from: "192.0.2.2").status == 401)
         clock.now += 45_000
-        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").header("Retry-After") == "15")
+        #expect(send(api, fixture.store, key: "jobs_wrong", from: "192.0.2.1").header("Retry-After") == "15")
         clock.now += 15_000
-        #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").status == 200)
+        #expect(send(api, fixture.store, key: "jobs_wrong", from: "192.0.2.1").status == 401)
+    }
+
+    /// Two clients behind one address (a NAT, an office egress): the one with a valid key is never refused,
+    /// however often the other fails, before and after the address is limited.
+    @Test func aValidKeyIsNeverRefused() {
+        let fixture = Fixture()
+        let api = JobsAPI(clock: { Fixture.now }, failedAuthenticationLimiter: FailedAuthenticationLimiter(limit: 30))
+        for attempt in 0..<100 {
+            let bad = send(api, fixture.store, key: "jobs_wrong", from: "192.0.2.1").status
+            #expect(bad == (attempt < 30 ? 401 : 429), "attempt \(attempt)")
+            #expect(send(api, fixture.store, key: Fixture.keyA, from: "192.0.2.1").status == 200, "attempt \(attempt)")
+        }
+    }
+
+    /// IPv6 clients count by their /64: stepping through addresses of one /64 does not escape the limit, and
+    /// another /64 is not affected.
+    @Test func ipv6CountsPerSlash64() {
+        let fixture = Fixture()
+        let api = JobsAPI(clock: { Fixture.now }, failedAuthenticationLimiter: FailedAuthenticationLimiter(limit: 30))
+        for index in 0..<30 {
+            let address = "2001:db8:1:2::\(String(index + 1, radix: 16))"
+            #expect(send(api, fixture.store, key: "jobs_wrong", from: address).status == 401)
+        }
+        #expect(send(api, fixture.store, key: "jobs_wrong", from: "2001:db8:1:2:ffff:ffff:ffff:ffff").status == 429)
+        #expect(send(api, fixture.store, key: "jobs_wrong", from: "2001:db8:1:3::1").status == 401)
+    }
+
+    @Test(arguments: [
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:0DB8:0001:0002:0003:0004:0005:0006", "2001:db8:1:2::/64"),
+        ("::1", "0:0:0:0::/64"),
+        ("fe80::1%eth0", "fe80:0:0:0::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8::1:2:3:4:5", "2001:db8:0:1::/64"),
+        ("not:an:address", "not:an:address"),
+        ("1::2::3", "1::2::3"),
+        ("1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8:9"),
+        ("12345::1", "12345::1"),
+        ("::ffff:1.2.3.256", "::ffff:1.2.3.256"),
+        ("", ""),
+    ])
+    func networkOfAnAddress(address: String, network: String) {
+        #expect(FailedAuthenticationLimiter.network(of: address) == network)
     }
 
     @Test func successesAreNotCounted() {
@@ -430,6 +472,22 @@ struct RateLimitTests {
     @Test func boundedMemory() {
         let limiter = FailedAuthenticationLimiter(limit: 30, maximumAddresses: 100)
         for index in 0..<1_000 { limiter.recordFailure(address: "198.51.100.\(index)", now: 0) }
+        // The newest address is tracked, the oldest were dropped to make room.
+        limiter.recordFailure(address: "198.51.100.999", now: 0)
         #expect(limiter.retryAfter(address: "198.51.100.999", now: 1) == nil)
+        for _ in 0..<30 { limiter.recordFailure(address: "198.51.100.999", now: 0) }
+        #expect(limiter.retryAfter(address: "198.51.100.999", now: 1) != nil)
+    }
+
+    /// A spray of new addresses (here ten times the table) does not free an address that is over its limit: the
+    /// table drops the oldest addresses still under their limit instead of emptying itself.
+    @Test func aSprayDoesNotUnblockALimitedAddress() {
+        let limiter = FailedAuthenticationLimiter(limit: 30, maximumAddresses: 1_000)
+        for _ in 0..<31 { limiter.recordFailure(address: "203.0.113.9", now: 0) }
+        #expect(limiter.retryAfter(address: "203.0.113.9", now: 1) != nil)
+        for index in 0..<10_000 {
+            limiter.recordFailure(address: "2001:db8:\(String(index, radix: 16))::1", now: 2)
+        }
+        #expect(limiter.retryAfter(address: "203.0.113.9", now: 3) != nil)
     }
 }

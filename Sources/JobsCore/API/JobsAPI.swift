@@ -69,21 +69,23 @@ public struct JobsAPI: Sendable {
         status: 401, message: "Invalid or revoked API key",
         headers: [("WWW-Authenticate", "Bearer realm=\"\(realm)\", error=\"invalid_token\"")])
 
-    /// ``authenticatedLookup(_:target:store:)``, refused at once for an address over its failure limit, and
-    /// counting failures.
+    /// ``authenticatedLookup(_:target:store:)``, counting failures per client network: a failure from a network
+    /// over its limit is answered 429 instead of 401. A valid key is never refused, whoever else shares its address.
     func limitedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
         guard let limiter = failedAuthenticationLimiter, let address = request.clientAddress else {
             return try authenticatedLookup(request, target: target, store: store)
         }
-        if let wait = limiter.retryAfter(address: address, now: clock()) {
-            throw APIError(
-                status: 429, message: "Too many failed authentication attempts from this address; retry in \(wait) s",
-                headers: [("Retry-After", String(wait))])
-        }
         do {
             return try authenticatedLookup(request, target: target, store: store)
         } catch let error as APIError where error.status == 401 {
-            limiter.recordFailure(address: address, now: clock())
+            let now = clock()
+            if let wait = limiter.retryAfter(address: address, now: now) {
+                throw APIError(
+                    status: 429,
+                    message: "Too many failed authentication attempts from this address; retry in \(wait) s",
+                    headers: [("Retry-After", String(wait))])
+            }
+            limiter.recordFailure(address: address, now: now)
             throw error
         }
     }
