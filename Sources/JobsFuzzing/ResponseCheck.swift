@@ -4,7 +4,7 @@ import JobsCore
 
 /// The promises every API response keeps, whatever the request: a status the contract lists (never a 5xx with a
 /// working store), a JSON object body with `data` (200) or a non-empty `error`, the headers that go with the
-/// status, no key echoed, and a CGI head that nothing in the response can break.
+/// status (`Cache-Control: no-store` and `X-Content-Type-Options: nosniff` on every one), no key echoed, and a CGI head that nothing in the response can break.
 enum ResponseCheck {
     static let statuses: Set<Int> = [200, 400, 401, 404, 405, 409, 429]
 
@@ -15,6 +15,8 @@ enum ResponseCheck {
         try require(statuses.contains(status), "status \(status) is not one the contract lists")
         try require(
             response.header("Content-Type") == "application/json", "Content-Type \(response.header("Content-Type") ?? "none")")
+        try require(response.header("Cache-Control") == "no-store", "Cache-Control \(response.header("Cache-Control") ?? "none")")
+        try require(response.header("X-Content-Type-Options") == "nosniff", "no X-Content-Type-Options: nosniff")
         let json = try? JSONSerialization.jsonObject(with: Data(response.body), options: [])
         guard let object = json as? [String: Any], object.count == 1 else {
             throw FuzzFinding("body is not a JSON object with one key: \(String(decoding: response.body, as: UTF8.self))")

@@ -24,7 +24,7 @@ public struct APIError: Error, Sendable, Equatable {
         writer.raw("}")
         return APIResponse(
             status: status,
-            headers: [("Content-Type", "application/json")] + headers.map { ($0.name, $0.value) },
+            headers: APIResponse.jsonHeaders + headers.map { ($0.name, $0.value) },
             body: writer.bytes)
     }
 

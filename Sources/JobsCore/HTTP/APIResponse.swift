@@ -10,6 +10,12 @@ public struct APIResponse: Sendable {
         self.body = body
     }
 
+    /// The headers of every answer of the API: JSON, which may carry personal data (a user id in `referenceId`),
+    /// so no cache keeps it (`no-store`) and no browser guesses another type for it (`nosniff`).
+    static let jsonHeaders: [(name: String, value: String)] = [
+        ("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
+    ]
+
     /// The first value of the header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
         let lowered = name.lowercased()
@@ -24,6 +30,6 @@ public struct APIResponse: Sendable {
         writer.raw("{\"data\":")
         try writeData(&writer)
         writer.raw("}")
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: writer.bytes)
+        return APIResponse(status: 200, headers: jsonHeaders, body: writer.bytes)
     }
 }
