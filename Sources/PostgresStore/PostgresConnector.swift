@@ -1,4 +1,5 @@
 import CLibPQ
+import Foundation
 import JobsCore
 
 /// Opens connections to the PostgreSQL job store named by a `postgresql://` (or `postgres://`) URL.
@@ -76,23 +77,36 @@ public struct PostgresConnector: JobStoreConnector {
                 + "(\(current)). Upgrade the program to one that supports schema version \(storeVersion).")
     }
 
-    /// `url` with the password of its user information (`user:password@`) and any `password=` parameter
-    /// replaced by `***`.
+    /// `url` with the password of its user information (`user:password@`) and every `password=` and
+    /// `sslpassword=` parameter replaced by `***`.
+    ///
+    /// The authority is cut where libpq cuts it: its user information runs to the first `/`, so a `?` or `#` in a
+    /// password is part of the password. Everything from the first `:` to the last `@` before that `/` is hidden,
+    /// which covers libpq's reading and any other. Parameter names are compared percent-decoded, as libpq decodes
+    /// them.
     static func redacted(_ url: String) -> String {
         var text = url
+        var queryFrom = text.startIndex
         if let scheme = text.range(of: "://") {
-            let authorityEnd = text[scheme.upperBound...].firstIndex(where: { $0 == "/" || $0 == "?" }) ?? text.endIndex
+            let authorityEnd = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
             if let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@"),
                 let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
             {
+                let hiddenEnd = text.distance(from: text.startIndex, to: colon) + 1 + 3
                 text.replaceSubrange(text.index(after: colon)..<at, with: "***")
+                queryFrom = text.index(text.startIndex, offsetBy: hiddenEnd)
+            } else {
+                queryFrom = scheme.upperBound
             }
         }
-        if let query = text.firstIndex(of: "?") {
-            let parameters = text[text.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
-                .map { $0.lowercased().hasPrefix("password=") ? "password=***" : String($0) }
-            text = String(text[...query]) + parameters.joined(separator: "&")
-        }
-        return text
+        guard let query = text[queryFrom...].firstIndex(of: "?") else { return text }
+        let secretNames: Set<String> = ["password", "sslpassword"]
+        let parameters = text[text.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
+            .map { parameter -> String in
+                let name = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                let decoded = (String(name).removingPercentEncoding ?? String(name)).lowercased()
+                return secretNames.contains(decoded) ? "\(name)=***" : String(parameter)
+            }
+        return String(text[...query]) + parameters.joined(separator: "&")
     }
 }
