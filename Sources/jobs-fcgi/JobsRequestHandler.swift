@@ -9,11 +9,9 @@ import Darwin
 #endif
 
 /// Answers the requests of one server thread with the Jobs API and that thread's own store connection, and logs
-/// one line per request: method, path (no query), status, duration, key id. Never the key itself.
+/// one line per request: method, route (``JobsAPI/LoggedPath``: never a user id, nor other text from the path),
+/// status, duration, key id, and the job a user deletion created or met. Never the key itself.
 final class JobsRequestHandler: FastCGIHandler {
-    /// The longest path written to the log, in bytes.
-    static let maximumLoggedPathLength = 512
-
     private let api: JobsAPI
     private let store: any JobStore
     private let log: ServerLog
@@ -32,22 +30,14 @@ final class JobsRequestHandler: FastCGIHandler {
 
         let status = outcome.response.status
         // Built as bytes in one buffer sized up front: Strings and interpolation cost several times more.
-        var line = LogLine(capacity: 96 + min(apiRequest.path.utf8.count, Self.maximumLoggedPathLength))
+        var line = LogLine(capacity: 160)
         if Self.isLoggable(method: apiRequest.method) {
             line.append(contentsOf: apiRequest.method)
         } else {
             line.append("?")
         }
         line.append(" ")
-        if apiRequest.path.isEmpty {
-            line.append("-")
-        } else if apiRequest.path.utf8.count > Self.maximumLoggedPathLength {
-            let kept = apiRequest.path.utf8.prefix(Self.maximumLoggedPathLength)
-            line.append(contentsOf: String(decoding: kept, as: UTF8.self))
-            line.append("…")
-        } else {
-            line.append(contentsOf: apiRequest.path)
-        }
+        Self.append(outcome.path, to: &line)
         line.append(" ")
         line.append(decimal: Int64(status))
         line.append(" ")
@@ -56,6 +46,10 @@ final class JobsRequestHandler: FastCGIHandler {
         line.append(decimal: (elapsed % 1000) / 100)
         line.append("ms key=")
         if let principal = outcome.principal { line.append(decimal: principal.keyID) } else { line.append("-") }
+        if let jobID = outcome.jobID {
+            line.append(" job=")
+            line.append(decimal: jobID)
+        }
         if let diagnostic = outcome.diagnostic {
             line.append(" detail=")
             line.append(contentsOf: diagnostic)
@@ -63,6 +57,29 @@ final class JobsRequestHandler: FastCGIHandler {
         log.write(line)
 
         return FastCGIResponse(status: status, headers: outcome.response.headers, body: outcome.response.body)
+    }
+
+    /// Writes the route of a request: `/public/KEY/jobs`, `/public/KEY/jobs/ID`, `/public/KEY/users/:userId`,
+    /// with `?` for a project key or job id that is not one, and `(no route)` for any other path.
+    private static func append(_ path: JobsAPI.LoggedPath, to line: inout LogLine) {
+        func appendKey(_ key: Substring?) {
+            line.append("/public/")
+            if let key { line.append(contentsOf: key) } else { line.append("?") }
+        }
+        switch path {
+        case .jobs(let key):
+            appendKey(key)
+            line.append("/jobs")
+        case .job(let key, let jobID):
+            appendKey(key)
+            line.append("/jobs/")
+            if let jobID { line.append(decimal: jobID) } else { line.append("?") }
+        case .user(let key):
+            appendKey(key)
+            line.append("/users/:userId")
+        case .other:
+            line.append("(no route)")
+        }
     }
 
     /// Whether the method is logged as sent: a plain token of at most 16 characters (`?` stands for others).

@@ -33,6 +33,10 @@ struct LogLine {
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
+    mutating func append(contentsOf text: Substring) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
     mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }

@@ -180,15 +180,15 @@ struct AuthorizationGridTests {
         }
     }
 
-    /// Sends requests whose path holds `marker` (as the job id: the answer is 400 once authenticated, 401
-    /// otherwise), in bursts so that every process gets some, until every app process has logged one, or 400
+    /// Sends requests whose path holds `marker` (digits, the start of a job id that does not exist: the answer is
+    /// 404 once authenticated, 401 otherwise; the log shows a numeric job id), in bursts so that every process gets some, until every app process has logged one, or 400
     /// requests went out. Returns every answer's status.
     func sendUntilEveryProcessAnswered(key: String, marker: String) throws -> [Int] {
         let pids = Set(fixture.stack.appPIDs)
         var statuses: [Int] = []
         for burst in 0..<50 {
             let results = fixture.client.inParallel(8) { client, index in
-                try client.get("\(fixture.base)/jobs/\(marker)-\(burst)-\(index)", key: key)
+                try client.get("\(fixture.base)/jobs/\(marker)\(100 + burst)\(index)", key: key)
             }
             for result in results { statuses.append(try result.get().status) }
             if eventually(timeout: 0.2, { Set(answers(marked: marker).map(\.pid)) == pids }) { break }
@@ -201,15 +201,16 @@ struct AuthorizationGridTests {
         try #require(pids.count == 2, "the stack runs spawn-fcgi -F 2")
         let key = try fixture.stack.createKey(organization: fixture.tenant.organization.id)
         // Before: both processes authenticate the key (and may keep whatever they keep about it).
-        let warm = "warm\(UInt32.random(in: 0...UInt32.max))"
+        let warm = String(UInt64.random(in: 1_000_000_000...9_999_999_999))
         let before = try sendUntilEveryProcessAnswered(key: key.secret, marker: warm)
-        #expect(Set(before) == [400], "\(before)")
+        #expect(Set(before) == [404], "\(before)")
         let warmed = answers(marked: warm)
         #expect(Set(warmed.map(\.pid)) == pids, "both processes served the key before revocation: \(warmed)")
         #expect(warmed.allSatisfy { $0.keyID == String(key.id) }, "\(warmed)")
 
         try fixture.stack.revokeKey(key.id)
-        let revoked = "revoked\(UInt32.random(in: 0...UInt32.max))"
+        var revoked = warm
+        while revoked == warm { revoked = String(UInt64.random(in: 1_000_000_000...9_999_999_999)) }
         let after = try sendUntilEveryProcessAnswered(key: key.secret, marker: revoked)
         #expect(Set(after) == [401], "\(after)")
         let logged = answers(marked: revoked)

@@ -33,25 +33,56 @@ public struct JobsAPI: Sendable {
         public var response: APIResponse
         public var principal: Principal?
         public var diagnostic: String?
+        /// The request's path as a log line may show it: see ``LoggedPath``.
+        public var path: LoggedPath = .other
+        /// The job a user deletion created, or met in its 409: what traces such a request in the log instead of
+        /// its user id.
+        public var jobID: Int64?
+    }
+
+    /// What a log line may show of a request's path: the route, a project key only when it has a project key's
+    /// form (letters and digits), a job id only when it is a number, and never a user id — nor any other text a
+    /// client put in a path, which might be one (a path matching no route is not shown at all).
+    public enum LoggedPath: Sendable, Equatable {
+        case jobs(projectKey: Substring?)
+        case job(projectKey: Substring?, jobID: Int64?)
+        case user(projectKey: Substring?)
+        case other
+
+        init(_ route: Route?) {
+            guard let route else {
+                self = .other
+                return
+            }
+            let key = route.projectKey
+            let shownKey = (1...64).contains(key.utf8.count)
+                && key.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+                ? key : nil
+            switch route {
+            case .jobs: self = .jobs(projectKey: shownKey)
+            case .job(_, let rawID): self = .job(projectKey: shownKey, jobID: try? JobsAPI.jobID(rawID))
+            case .user: self = .user(projectKey: shownKey)
+            }
+        }
     }
 
     /// Answers one request. Never throws: every failure becomes an error response.
     public func respond(to request: APIRequest, store: any JobStore) -> Outcome {
-        var principal: Principal?
+        let target = Target(request)
+        var outcome = Outcome(response: APIError.internalError.response, path: LoggedPath(target.route))
         do {
-            let target = Target(request)
             let lookup = try limitedLookup(request, target: target, store: store)
-            principal = lookup.principal
-            let response = try route(request, target: target, lookup: lookup, store: store)
-            return Outcome(response: response, principal: principal, diagnostic: nil)
+            outcome.principal = lookup.principal
+            outcome.response = try route(request, target: target, lookup: lookup, store: store, jobID: &outcome.jobID)
         } catch let error as APIError {
-            return Outcome(response: error.response, principal: principal, diagnostic: nil)
+            outcome.response = error.response
         } catch let error as StoreError {
-            let apiError = error.kind == .unavailable ? APIError.storeUnavailable : .internalError
-            return Outcome(response: apiError.response, principal: principal, diagnostic: "store: \(error.message)")
+            outcome.response = (error.kind == .unavailable ? APIError.storeUnavailable : .internalError).response
+            outcome.diagnostic = "store: \(error.message)"
         } catch {
-            return Outcome(response: APIError.internalError.response, principal: principal, diagnostic: "\(error)")
+            outcome.diagnostic = "\(error)"
         }
+        return outcome
     }
 
     // MARK: Authentication
@@ -92,7 +123,7 @@ public struct JobsAPI: Sendable {
 
     /// The store's ``RequestLookup`` for the request's key and target, or 401 when the key is missing, malformed,
     /// unknown or revoked. One store call reads the key, the project and the job together; what the target asked
-    /// for is judged afterwards, in the contract's order (see ``route(_:target:lookup:store:)``).
+    /// for is judged afterwards, in the contract's order (see ``route(_:target:lookup:store:jobID:)``).
     func authenticatedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
         switch BearerCredentials(header: request.authorization) {
         case .missing: throw Self.missingCredentials
@@ -174,7 +205,7 @@ public struct JobsAPI: Sendable {
     /// What the path and the method ask the store for, worked out before authentication so that one store call
     /// can read the key, the project and the job together. Nothing here is judged yet: a path that matches no
     /// route or a method it does not allow asks for no project, a malformed job id for no job, and the errors are
-    /// raised by ``route(_:target:lookup:store:)`` after authentication, in the contract's order.
+    /// raised by ``route(_:target:lookup:store:jobID:)`` after authentication, in the contract's order.
     struct Target {
         let route: Route?
         /// The decoded project key, when the route and method are right and the key is well formed.
@@ -201,9 +232,10 @@ public struct JobsAPI: Sendable {
         }
     }
 
-    func route(_ request: APIRequest, target: Target, lookup: RequestLookup, store: any JobStore) throws
-        -> APIResponse
-    {
+    /// Answers the request the target describes; a user deletion sets `jobID` to the job it created or met.
+    func route(
+        _ request: APIRequest, target: Target, lookup: RequestLookup, store: any JobStore, jobID: inout Int64?
+    ) throws -> APIResponse {
         guard let route = target.route else { throw APIError.routeNotFound }
         let method = request.method == "HEAD" ? "GET" : request.method
         guard route.allowedMethods.contains(request.method) else {
@@ -222,7 +254,8 @@ public struct JobsAPI: Sendable {
         case (.job(_, let rawID), _):
             return try cancelJob(id: Self.jobID(rawID), projectID: projectID, store: store)
         case (.user(_, let rawUserID), _):
-            return try requestUserDeletion(userID: Self.userID(rawUserID), projectID: projectID, store: store)
+            return try requestUserDeletion(
+                userID: Self.userID(rawUserID), projectID: projectID, store: store, jobID: &jobID)
         }
     }
 
@@ -291,13 +324,17 @@ public struct JobsAPI: Sendable {
         }
     }
 
-    func requestUserDeletion(userID: String, projectID: Int64, store: any JobStore) throws -> APIResponse {
+    func requestUserDeletion(userID: String, projectID: Int64, store: any JobStore, jobID: inout Int64?) throws
+        -> APIResponse
+    {
         let now = clock()
         let job = NewJob.deleteUserData(userID: userID, createdAt: now, startAt: scheduleDelay.startAt(createdAt: now))
         switch try store.createJob(job, projectID: projectID) {
         case .created(let job):
+            jobID = job.id
             return .success { job.write(to: &$0) }
         case .conflict(let existing):
+            jobID = existing
             throw APIError(
                 status: 409,
                 message: "A deletion job for this user is already scheduled or running (jobId \(existing))")
