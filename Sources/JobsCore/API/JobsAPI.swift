@@ -49,8 +49,8 @@ public struct JobsAPI: Sendable {
         case user(projectKey: Substring?)
         case other
 
-        init(_ route: Route?) {
-            guard let route else {
+        init(_ target: Target) {
+            guard let route = target.route else {
                 self = .other
                 return
             }
@@ -60,7 +60,7 @@ public struct JobsAPI: Sendable {
                 ? key : nil
             switch route {
             case .jobs: self = .jobs(projectKey: shownKey)
-            case .job(_, let rawID): self = .job(projectKey: shownKey, jobID: try? JobsAPI.jobID(rawID))
+            case .job(_, let rawID): self = .job(projectKey: shownKey, jobID: target.jobID ?? (try? JobsAPI.jobID(rawID)))
             case .user: self = .user(projectKey: shownKey)
             }
         }
@@ -69,7 +69,7 @@ public struct JobsAPI: Sendable {
     /// Answers one request. Never throws: every failure becomes an error response.
     public func respond(to request: APIRequest, store: any JobStore) -> Outcome {
         let target = Target(request)
-        var outcome = Outcome(response: APIError.internalError.response, path: LoggedPath(target.route))
+        var outcome = Outcome(response: APIError.internalError.response, path: LoggedPath(target))
         do {
             let lookup = try limitedLookup(request, target: target, store: store)
             outcome.principal = lookup.principal
