@@ -114,12 +114,16 @@ bash "$repo_root/deploy/nginx-local-conf.sh" "$demo_dir" "$run_dir" "$port"
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$demo_dir/" -c "$demo_dir/nginx.conf" -e "$demo_dir/error.log" &
 nginx_pid=$!
 
+# Each wait below polls until what it waits for happened, for at most a minute (a loaded machine is slow, a
+# fast one never waits that long).
 # Ready once a request reaches the app through nginx (the app's 401 for a request without a key).
-for ((tries = 0; ; tries++)); do
+deadline=$((SECONDS + 60))
+while true; do
     status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/public/$project_key/jobs" || true)
     [[ $status == 401 ]] && break
     kill -0 "$nginx_pid" 2>/dev/null || die "nginx stopped; see $demo_dir/error.log"
-    ((tries < 200)) || die "no answer from the app (last status $status); see $demo_dir/jobs-fcgi.log, $demo_dir/error.log"
+    ((SECONDS < deadline)) \
+        || die "no answer from the app in 60 s (last status $status); see $demo_dir/jobs-fcgi.log, $demo_dir/error.log"
     sleep 0.05
 done
 
@@ -128,10 +132,11 @@ log "starting the worker (log: $worker_log)"
 BATCH_PAUSE_SECONDS=0.4 "$bin_dir/jobsctl" worker --poll-seconds 1 \
     --action delete_user_data=deploy/actions/delete-user-data </dev/null >>"$worker_log" 2>&1 &
 worker_pid=$!
-for ((tries = 0; ; tries++)); do
+deadline=$((SECONDS + 60))
+while true; do
     grep -q ' started: ' "$worker_log" 2>/dev/null && break
     kill -0 "$worker_pid" 2>/dev/null || die "the worker stopped: $(cat "$worker_log")"
-    ((tries < 200)) || die "the worker did not start; see $worker_log"
+    ((SECONDS < deadline)) || die "the worker did not start in 60 s; see $worker_log"
     sleep 0.05
 done
 
@@ -185,12 +190,13 @@ job_id=$(field jobId <"$demo_dir/response.json")
 [[ $job_id =~ ^[0-9]+$ ]] || die "no jobId in the answer"
 printf 'curl -H %s %s\n' "'Authorization: Bearer $key'" "'$base/jobs/$job_id'"
 seen=scheduled
-for ((tries = 0; ; tries++)); do
+deadline=$((SECONDS + 60))
+while true; do
     job_status=$(curl -sS -H "Authorization: Bearer $key" "$base/jobs/$job_id" | field status) || job_status=""
     [[ $job_status == "${seen##* }" ]] || seen="$seen → $job_status"
     [[ $job_status == completed ]] && break
     [[ $job_status == failed || $job_status == cancelled ]] && die "job $job_id is $job_status; see $worker_log"
-    ((tries < 100)) || die "job $job_id is not completed after 20 s (seen: $seen); see $worker_log"
+    ((SECONDS < deadline)) || die "job $job_id is not completed after 60 s (seen: $seen); see $worker_log"
     sleep 0.2
 done
 printf '  -> %s\n' "$seen"

@@ -95,10 +95,11 @@ private final class DescriptorReader: @unchecked Sendable {
         }
     }
 
-    /// Everything read. Waits at most a few seconds after the command exited: a program it left running that kept
-    /// the stream open would otherwise hold the test up (what it wrote so far is then lost).
+    /// Everything read. Waits at most ``patientTimeout`` after the command exited (the reading thread may be slow
+    /// to finish on a loaded machine; normally the end comes at once): a program it left running that kept the
+    /// stream open would otherwise hold the test up (what it wrote so far is then lost).
     func wait() -> Data {
-        if done.wait(timeout: .now() + 5) == .timedOut { return Data() }
+        if done.wait(timeout: .now() + patientTimeout) == .timedOut { return Data() }
         done.signal()
         return data
     }

@@ -16,7 +16,7 @@ public struct HTTPClient: Sendable {
     /// Seconds allowed for connecting, and for each wait on the socket while sending or receiving.
     public var timeout: Double
 
-    public init(port: UInt16, timeout: Double = 15) {
+    public init(port: UInt16, timeout: Double = 30) {
         self.port = port
         self.timeout = timeout
     }

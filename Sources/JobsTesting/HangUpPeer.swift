@@ -69,7 +69,7 @@ public final class HangUpPeer: @unchecked Sendable {
         guard first else { return }
         // Wakes the accepting thread (accept returns EINVAL on a socket shut down for reading).
         shutdown(socket, Int32(SHUT_RDWR))
-        _ = finished.wait(timeout: .now() + 2)
+        _ = finished.wait(timeout: .now() + patientTimeout)
         close(socket)
     }
 

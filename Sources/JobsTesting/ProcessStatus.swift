@@ -18,6 +18,18 @@ public enum ProcessStatus {
         return stat[stat.index(after: close)...].first { $0 != " " }
     }
 
+    /// The one-letter states of every thread of `pid` (`/proc/PID/task/TID/stat`); empty if there is no such
+    /// process. All `S` (sleeping in the kernel: in `accept`, `poll`, a lock) means the process is idle.
+    public static func threadStates(of pid: pid_t) -> [Character] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { task in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            return stat[stat.index(after: close)...].first { $0 != " " }
+        }
+    }
+
     /// The program name of `pid` (`/proc/PID/comm`), or `nil` if there is no such process.
     public static func name(of pid: pid_t) -> String? {
         (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?

@@ -153,7 +153,7 @@ public final class Stack: @unchecked Sendable {
     /// Sends SIGTERM to every FastCGI process and waits for them to exit. Returns each pid's seconds from the
     /// signal to its exit. A process still alive after `timeout` seconds is killed, and that is an error.
     @discardableResult
-    public func stopApp(timeout: TimeInterval = 10) throws -> [pid_t: TimeInterval] {
+    public func stopApp(timeout: TimeInterval = patientTimeout) throws -> [pid_t: TimeInterval] {
         let pids = appPIDs
         for pid in pids { kill(pid, SIGTERM) }
         let exited = ProcessStatus.waitForExit(of: pids, timeout: timeout)
@@ -174,7 +174,7 @@ public final class Stack: @unchecked Sendable {
     }
 
     /// Waits until a request through nginx reaches the app (an unauthenticated request gets the app's 401).
-    public func waitUntilServing(timeout: TimeInterval = 20) throws {
+    public func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var last = "no answer"
         while Date() < deadline {

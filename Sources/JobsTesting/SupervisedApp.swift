@@ -12,13 +12,16 @@ import Glibc
 /// Taking over a stack stops the processes spawn-fcgi `-F` started for it. Stopped by ``stop()`` or, at the
 /// latest, when the value is released.
 public final class SupervisedApp: @unchecked Sendable {
-    // Safe to share: the mutable state (`process`, `restarts`, `stopping`) is only touched with `lock` held.
+    // Safe to share: the mutable state (`process`, `restarts`, `stopping`, `held`) is only touched with `lock`
+    // held.
     private let stack: Stack
     private let restartDelay: TimeInterval
     private let lock = NSLock()
     private var process: ChildProcess?
     private var restarts = 0
     private var stopping = false
+    /// Whether restarts wait for ``releaseRestarts()``.
+    private var held = false
     /// Whether the supervising thread was started (and will signal `supervisorDone` when it ends).
     private var supervising = false
     private let supervisorDone = DispatchSemaphore(value: 0)
@@ -55,6 +58,17 @@ public final class SupervisedApp: @unchecked Sendable {
             process.send(SIGKILL)
             return process.pid
         }
+    }
+
+    /// Makes the supervisor start no new process until ``releaseRestarts()``: a test that must change something
+    /// while the app is down (remount its filesystem) does so without racing the restart delay.
+    public func holdRestarts() {
+        lock.withLock { held = true }
+    }
+
+    /// Lets the supervisor restart the process again (after the restart delay, as always).
+    public func releaseRestarts() {
+        lock.withLock { held = false }
     }
 
     /// Ends supervision and stops the process (SIGTERM, then SIGKILL after 5 s). Safe to call more than once.
@@ -96,11 +110,14 @@ public final class SupervisedApp: @unchecked Sendable {
     private func supervise() {
         defer { supervisorDone.signal() }
         while true {
-            let (done, exited) = lock.withLock { (stopping, process?.isRunning == false) }
+            let (done, exited, onHold) = lock.withLock { (stopping, process?.isRunning == false, held) }
             if done { return }
-            if exited {
+            if exited && !onHold {
+                // systemd's RestartSec: the delay is the behaviour being reproduced, not a wait for anything.
                 Thread.sleep(forTimeInterval: restartDelay)
-                if lock.withLock({ stopping }) { return }
+                let (stopped, heldMeanwhile) = lock.withLock { (stopping, held) }
+                if stopped { return }
+                if heldMeanwhile { continue }
                 do {
                     try start()
                     lock.withLock { restarts += 1 }
@@ -109,7 +126,7 @@ public final class SupervisedApp: @unchecked Sendable {
                     continue
                 }
             }
-            usleep(5_000)
+            usleep(5_000)  // the supervisor's poll interval
         }
     }
 }

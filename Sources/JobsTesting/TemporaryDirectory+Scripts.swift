@@ -30,13 +30,3 @@ extension TemporaryDirectory {
         FileManager.default.fileExists(atPath: appending(name))
     }
 }
-
-/// Polls `condition` every 20 ms until it holds or `timeout` seconds passed; returns whether it held.
-public func eventually(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while true {
-        if try condition() { return true }
-        if Date() > deadline { return false }
-        usleep(20_000)
-    }
-}

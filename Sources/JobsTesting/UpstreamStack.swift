@@ -152,7 +152,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
         let process = try spawn(executable, arguments, logPath: instance.logPath)
         lock.withLock { processes[index] = process }
 
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(patientTimeout)
         while listeningLines(of: index) == listeningBefore {
             if process.exitStatus != nil || Date() > deadline {
                 process.stop(SIGKILL, grace: 1)
@@ -165,7 +165,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     /// Sends `signal` to instance `index` and waits until it exited (SIGKILL: the host dies at once, requests in
     /// flight included). Returns its exit status.
     @discardableResult
-    public func kill(_ index: Int, signal: Int32 = SIGKILL, timeout: TimeInterval = 10) throws -> Int32 {
+    public func kill(_ index: Int, signal: Int32 = SIGKILL, timeout: TimeInterval = patientTimeout) throws -> Int32 {
         guard let process = lock.withLock({ processes[index] }) else {
             throw JobsTestingError("jobs-fcgi \(index) is not running")
         }
@@ -227,7 +227,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
 
     /// Waits until requests through nginx reach the app on every instance: 2 × N unauthenticated requests in a row
     /// get the app's 401 (round robin sends some to each).
-    public func waitUntilServing(timeout: TimeInterval = 20) throws {
+    public func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var inARow = 0
         var last = "no answer"

@@ -66,7 +66,7 @@ public final class WorkerProcess: @unchecked Sendable {
     /// SIGTERM, then waits up to `timeout` seconds for the exit (SIGKILL after that, and an error).
     /// Returns the exit status.
     @discardableResult
-    public func stop(timeout: TimeInterval = 20) throws -> Int32 {
+    public func stop(timeout: TimeInterval = patientTimeout) throws -> Int32 {
         if let status = process.exitStatus { return status }
         process.send(SIGTERM)
         if let status = process.waitForExit(timeout: timeout) { return status }
@@ -106,7 +106,7 @@ extension RunningStack {
     /// `status`, and returns it then; an error (with the statuses seen) after `timeout` seconds.
     @discardableResult
     public func waitForJob(
-        _ id: Int64, project: String, key: String, status: String, timeout: TimeInterval = 15
+        _ id: Int64, project: String, key: String, status: String, timeout: TimeInterval = patientTimeout
     ) throws -> JSONValue {
         let deadline = Date().addingTimeInterval(timeout)
         var seen: [String] = []

@@ -55,8 +55,12 @@ struct CrashRecoveryTests {
             }
         ).map { try #require($0["jobId"]?.int) }
 
+        // Each program notes its parent (the worker) and itself when it starts, so that a worker is killed while a
+        // program of its own runs.
         let action = try folder.writeExecutable(
-            "action", "#!/bin/sh\ncat >/dev/null\nsleep 0.2\necho \"$JOB_ID\" >> '\(folder.path)/ran'\n")
+            "action",
+            "#!/bin/sh\necho \"$PPID $$\" >> '\(folder.path)/started'\ncat >/dev/null\nsleep 0.2\n"
+                + "echo \"$JOB_ID\" >> '\(folder.path)/ran'\n")
         let workerArguments = [
             "--poll-seconds", "0.1", "--lease-seconds", String(Self.leaseSeconds), "--concurrency", "4",
             "--grace-seconds", "1", "--action", "delete_user_data=\(action)",
@@ -106,20 +110,36 @@ struct CrashRecoveryTests {
             }
         }
 
-        // The crashes, with systemd's restarts: the app by its supervisor, the worker here.
+        // The crashes, with systemd's restarts: the app by its supervisor, the worker here. Each kill comes at a
+        // random moment (the sleep is the chaos, not a wait for anything), but only once the system has made
+        // progress since the last one: some requests answered 200, or a program of this worker running. So a slow
+        // machine gets the same crashes into the same work as a fast one, only later.
         var killedApps: [pid_t] = []
         var killedWorkers: [pid_t] = []
+        var workersKilledMidProgram = 0
         for kill in 0..<Self.kills {
             Thread.sleep(forTimeInterval: Double.random(in: 0.6...1.4))
             if kill.isMultiple(of: 2) {
+                let answeredBefore = outcomes.current.filter { $0.status == 200 }.count
+                #expect(
+                    eventually { outcomes.current.filter { $0.status == 200 }.count >= answeredBefore + 10 },
+                    "no request was answered 200 since the last kill")
                 // Right after a restart the new process may not be up yet: wait for it, then kill it.
-                _ = eventually(timeout: 10) { app.pid != nil }
+                _ = eventually { app.pid != nil }
                 if let pid = app.killProcess() { killedApps.append(pid) }
             } else {
+                // While it has work: a program it started still runs (or no due job is left to give it one).
+                let programRuns = eventually {
+                    runningPrograms(of: worker.pid, in: folder).count > 0
+                        || (try? stack.query(
+                            "SELECT count(*) AS n FROM jobs WHERE reference_id LIKE 'due-%' AND status = 'scheduled'"))?
+                            .first?["n"]?.int == 0
+                }
+                if !runningPrograms(of: worker.pid, in: folder).isEmpty { workersKilledMidProgram += 1 }
+                #expect(programRuns, "the worker started no program: \(worker.log)")
                 killedWorkers.append(worker.pid)
                 worker.send(SIGKILL)
-                #expect(worker.waitForExit(timeout: 5) == 128 + SIGKILL)
-                Thread.sleep(forTimeInterval: 0.1)
+                #expect(worker.waitForExit(timeout: patientTimeout) == 128 + SIGKILL)
                 worker = try stack.startWorker(workerArguments)
             }
         }
@@ -143,7 +163,7 @@ struct CrashRecoveryTests {
 
         // Every due job is completed, also those that a killed worker left running: the restarted worker took
         // them over once their lease had expired.
-        let allDone = try eventually(timeout: 60) {
+        let allDone = try eventually(timeout: 5 * patientTimeout) {
             try stack.query("SELECT count(*) AS n FROM jobs WHERE reference_id LIKE 'due-%' AND status <> 'completed'")
                 .first?["n"]?.int == 0
         }
@@ -157,11 +177,22 @@ struct CrashRecoveryTests {
         #expect(Set(due).isSubset(of: ran), "never run: \(Set(due).subtracting(ran).sorted().prefix(10))")
         // Jobs whose worker was killed while their program ran were run again by the next worker (the orphaned
         // program of the killed one finishes on its own, as actions must be safe to run twice).
-        print("crash loop: \(runs.count - ran.count) program runs repeated a job a killed worker had left running")
+        print(
+            "crash loop: \(runs.count - ran.count) program runs repeated a job a killed worker had left running; "
+                + "\(workersKilledMidProgram) of \(killedWorkers.count) workers killed while a program of theirs ran")
         #expect(runs.count > ran.count, "no job was taken over from a killed worker")
         try worker.stop()
 
         try checkStore(stack, outcomes: results, pool: Set(pool), projectID: tenant.project.id)
+    }
+
+    /// The pids of the programs that worker `worker` started (from the `started` file they write) that still run.
+    func runningPrograms(of worker: pid_t, in folder: TemporaryDirectory) -> [pid_t] {
+        (folder.contents(of: "started") ?? "").split(separator: "\n").compactMap { line -> pid_t? in
+            let fields = line.split(separator: " ").compactMap { pid_t($0) }
+            guard fields.count == 2, fields[0] == worker, ProcessStatus.isAlive(fields[1]) else { return nil }
+            return fields[1]
+        }
     }
 
     /// The store after the crashes: sound, every 200 in it, nothing half-applied, at most one active job a user.

@@ -36,7 +36,7 @@ struct DemoActionTests {
         environment.merge(extra) { $1 }
         return try Command.run(
             SourceTree.path("deploy/actions/delete-user-data"), [], input: Data("{}\n".utf8), environment: environment,
-            timeout: 30)
+            timeout: patientTimeout)
     }
 
     @Test func deletesEveryBatchOfTheUserAndNothingElseAndIsSafeToRunTwice() throws {

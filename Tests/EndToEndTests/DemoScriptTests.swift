@@ -16,7 +16,7 @@ struct DemoScriptTests {
         environment["JOBS_BIN_DIR"] = try BuiltBinaries.directory()
 
         let result = try Command.run(
-            "/bin/bash", [SourceTree.path("deploy/demo.sh"), "--check"], environment: environment, timeout: 120)
+            "/bin/bash", [SourceTree.path("deploy/demo.sh"), "--check"], environment: environment, timeout: 5 * patientTimeout)
         #expect(result.status == 0, "stdout:\n\(result.output)\nstderr:\n\(result.errorOutput)")
         #expect(result.errorOutput.contains("demo check passed"), "\(result.errorOutput)")
         let printed = result.output.split(separator: "\n").filter { $0.hasPrefix("curl ") }

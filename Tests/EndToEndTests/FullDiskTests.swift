@@ -76,7 +76,7 @@ struct FullDiskTests {
         #expect(stack.appPIDs == pids)
         #expect(pids.allSatisfy(stack.isAlive))
         // The worker, still the same process, runs the deletions requested after the disk was full.
-        let ran = eventually(timeout: 15) {
+        let ran = eventually {
             (folder.contents(of: "ran") ?? "").split(separator: "\n").count >= 6
         }
         #expect(ran, "\(worker.log)")
@@ -97,7 +97,8 @@ extension FullDiskTests {
     /// The store's filesystem read-only. Linux refuses `mount -o remount,ro` while jobs-fcgi holds the store open
     /// for writing, so the filesystem turns read-only while the app is down: jobs-fcgi crashes (SIGKILL, which
     /// leaves the WAL and shared-memory files behind, as any crash does), the filesystem is remounted read-only
-    /// before the supervisor (systemd's `Restart=always`, one second later) starts it again. It serves reads from
+    /// before the supervisor (systemd's `Restart=always`, one second later; held until the remount is done, so
+    /// that a slow remount cannot race it) starts it again. It serves reads from
     /// the read-only store and answers writes with 503; once the filesystem is writable again, writes succeed
     /// with no restart.
     @Test func aReadOnlyStoreServesReadsAnswersWritesWith503AndResumesWhenWritableAgain() throws {
@@ -114,10 +115,13 @@ extension FullDiskTests {
         defer { app.stop() }
         _ = try expectData(try client.delete("\(base)/users/before@example.com", key: key))
 
+        // The supervisor restarts nothing until the filesystem is read-only (the remount must not race its delay).
+        app.holdRestarts()
         let crashed = try #require(app.killProcess())
-        #expect(eventually(timeout: 5) { !stack.isAlive(crashed) && app.pid == nil })
+        #expect(eventually { !stack.isAlive(crashed) && app.pid == nil })
         try filesystem.remount(readOnly: true)
-        #expect(eventually(timeout: 10) { app.pid != nil })
+        app.releaseRestarts()
+        #expect(eventually { app.pid != nil })
         try stack.waitUntilServing()
         let restarts = app.restartCount
 

@@ -29,13 +29,13 @@ struct MultiHostDatabaseRestartTests {
                     number += 1
                     let user = "user-\(UInt32.random(in: 0...UInt32.max))-\(number)@example.com"
                     let down = phase.isDown
-                    outcomes.append(TrafficOutcome(user: user, databaseDown: down, result: Result {
+                    outcomes.append(phase.counted(TrafficOutcome(user: user, databaseDown: down, result: Result {
                         try client.delete("\(base)/users/\(user)", key: key)
-                    }))
-                    outcomes.append(TrafficOutcome(user: nil, databaseDown: phase.isDown, result: Result {
+                    })))
+                    outcomes.append(phase.counted(TrafficOutcome(user: nil, databaseDown: phase.isDown, result: Result {
                         try client.get("\(base)/jobs?limit=5", key: key)
-                    }))
-                    usleep(5_000)
+                    })))
+                    usleep(5_000)  // a pace for the clients, not a wait for anything
                 }
                 return outcomes
             }
@@ -43,21 +43,28 @@ struct MultiHostDatabaseRestartTests {
         }
         traffic.start()
 
-        Thread.sleep(forTimeInterval: 1)
+        // Each step waits for what shows the traffic went through the previous one, however slow the machine.
+        // Before: deletions are acknowledged.
+        #expect(eventually { phase.count(status: 200, whileDown: false) >= 40 }, "no traffic got through before")
         phase.setDown(true)
         try server.halt()
-        Thread.sleep(forTimeInterval: 1.5)
+        // While down: the hosts answer 503 (several times, from the clients' requests).
+        #expect(eventually { phase.count(status: 503, whileDown: true) >= 8 }, "no 503 while the database was down")
         try server.resume()
         phase.setDown(false)
-        // Back: within a few seconds every host answers again, without being restarted.
-        let recovered = eventually(timeout: 15) {
+        // Back: every host answers again, without being restarted (within seconds; the deadline is for a loaded
+        // machine).
+        let recovered = eventually {
             (0..<4).allSatisfy { _ in (try? client.get("\(base)/jobs?limit=5", key: key).status) == 200 }
         }
-        Thread.sleep(forTimeInterval: 1)
+        // And the clients' own traffic gets through again.
+        let answeredBack = phase.count(status: 200, whileDown: false)
+        #expect(
+            eventually { phase.count(status: 200, whileDown: false) >= answeredBack + 40 }, "no traffic after the return")
         phase.stop()
         let outcomes = phase.waitForOutcomes()
 
-        #expect(recovered, "the app did not answer 200 within 15 s of the database's return")
+        #expect(recovered, "the app did not answer 200 within \(patientTimeout) s of the database's return")
         #expect(stack.instances.indices.map { stack.pid(of: $0) } == pidsBefore, "an instance was restarted")
         for index in stack.instances.indices {
             #expect(stack.isRunning(index), "instance \(index) died:\n\(stack.log(of: index))")
@@ -107,11 +114,24 @@ final class TrafficPhase: @unchecked Sendable {
     private var down = false
     private var stopping = false
     private var outcomes: [TrafficOutcome]?
+    /// How many answers had each status so far, by whether the database was down when the request was sent.
+    private var counts: [Bool: [Int: Int]] = [:]
 
     var isDown: Bool { condition.withLock { down } }
     var isStopping: Bool { condition.withLock { stopping } }
 
     func setDown(_ value: Bool) { condition.withLock { down = value } }
+
+    /// Counts the outcome's status and returns it.
+    func counted(_ outcome: TrafficOutcome) -> TrafficOutcome {
+        if let status = try? outcome.result.get().status {
+            condition.withLock { counts[outcome.databaseDown, default: [:]][status, default: 0] += 1 }
+        }
+        return outcome
+    }
+
+    /// How many answers so far had `status`, among the requests sent while the database was down or up.
+    func count(status: Int, whileDown: Bool) -> Int { condition.withLock { counts[whileDown]?[status] ?? 0 } }
 
     func stop() { condition.withLock { stopping = true } }
 

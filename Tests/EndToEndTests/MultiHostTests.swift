@@ -81,18 +81,29 @@ struct MultiHostTests {
         let key = fixture.key
         let client = fixture.client
 
-        // Eight clients read for 3 s; instance 0 dies by SIGKILL after 1 s, with requests in flight.
-        let stopAt = Date().addingTimeInterval(3)
+        // Eight clients read; instance 0 dies by SIGKILL once it has served a good share of them, with requests in
+        // flight; the clients read on until nginx has met the dead host and another 200 reads went through (or,
+        // whatever happens, for at most two minutes).
+        let sentInAll = Locked(0)
+        let stopping = Locked(false)
         let killer = Thread {
-            Thread.sleep(forTimeInterval: 1)
+            defer { stopping.withLock { $0 = true } }
+            guard eventually(timeout: patientTimeout, { stack.requestLines(of: 0).count >= 50 }) else { return }
             _ = try? stack.kill(0)
+            let sentAtKill = sentInAll.current
+            _ = eventually(timeout: patientTimeout) {
+                sentInAll.current >= sentAtKill + 200
+                    && stack.nginxErrorLog.contains("upstream: \"fastcgi://\(stack.instances[0].address)\"")
+            }
         }
         killer.start()
+        let deadline = Date().addingTimeInterval(2 * patientTimeout)
         let outcomes = concurrently(threads: 8) { startLine -> [String] in
             startLine.arriveAndWait()
             var failures: [String] = []
             var sent = 0
-            while Date() < stopAt {
+            while !stopping.current && Date() < deadline {
+                sentInAll.withLock { $0 += 1 }
                 let path = paths[sent % paths.count]
                 sent += 1
                 do {
@@ -115,11 +126,11 @@ struct MultiHostTests {
 
         // Back on its port, it gets requests again once nginx's fail_timeout (10 s) has passed.
         try stack.start(0)
-        let takenBack = eventually(timeout: 15) {
+        let takenBack = eventually {
             _ = try? client.get(paths[0], key: key)
             return stack.requestLines(of: 0).count > servedBefore
         }
-        #expect(takenBack, "instance 0 got no request within 15 s of its restart")
+        #expect(takenBack, "instance 0 got no request within \(patientTimeout) s of its restart")
         fixture.expectInstancesAlive()
     }
 
@@ -165,15 +176,22 @@ struct MultiHostTests {
         let ids = try fixture.stack.importJobs(project: fixture.projectKey, lines: lines).compactMap { $0["jobId"]?.int }
         #expect(ids.count == 500)
 
-        // O_APPEND (>>): each line lands whole at the end of the file, whichever program writes it.
-        let action = try folder.writeExecutable("action", "#!/bin/sh\necho \"$JOB_ID\" >> '\(folder.appending("ran"))'\n")
+        // O_APPEND (>>): each line lands whole at the end of the file, whichever program writes it. The programs
+        // wait until both workers have claimed jobs, so that neither can run them all before the other starts.
+        let go = folder.appending("go")
+        let action = try folder.writeExecutable(
+            "action", "#!/bin/sh\n\(shellWaitingForFile("'\(go)'"))\necho \"$JOB_ID\" >> '\(folder.appending("ran"))'\n")
         let arguments = [
             "--once", "--concurrency", "4", "--poll-seconds", "0.1", "--lease-seconds", "10",
             "--action", "delete_user_data=\(action)",
         ]
         let workers = try (0..<2).map { _ in try fixture.stack.startWorker(arguments) }
+        #expect(
+            eventually { workers.allSatisfy { $0.log.contains("scheduled → running") } },
+            "\(workers.map(\.log))")
+        try folder.write("go")
         for worker in workers {
-            #expect(worker.waitForExit(timeout: 120) == 0, "\(worker.log)")
+            #expect(worker.waitForExit(timeout: 5 * patientTimeout) == 0, "\(worker.log)")
         }
 
         let ran = (folder.contents(of: "ran") ?? "").split(separator: "\n").compactMap { Int64($0) }

@@ -43,6 +43,11 @@ struct RawFastCGITests {
         var testDescription: String { name }
     }
 
+    /// How long a raw connection is read, at most: past the app's own 5 s limit for a request head, so that the
+    /// app ends every connection it does not answer before the test stops listening (with room for a loaded
+    /// machine); an answer or a close returns at once.
+    static let readTimeout: TimeInterval = 15
+
     static let valid = Raw.request(uri: "/public/00000000000000000000/jobs")
     static let begin = Raw.beginRequest()
     static let someParams = Raw.record(.params, content: Raw.nameValuePairs([("REQUEST_METHOD", "GET")]))
@@ -86,7 +91,7 @@ struct RawFastCGITests {
         let raw = try RawFastCGIClient(unixSocket: fixture.stack.socketPath)
         raw.send(test.bytes)
         if test.endInput { raw.shutdownWrite() }
-        let (records, closed) = raw.readRecords(timeout: 2)
+        let (records, closed) = raw.readRecords(timeout: Self.readTimeout)
         raw.close()
         switch test.answer {
         case .anything:
@@ -131,7 +136,7 @@ struct RawFastCGITests {
                 let raw = try RawFastCGIClient(unixSocket: fixture.stack.socketPath)
                 raw.send(bytes)
                 raw.shutdownWrite()
-                let (records, closed) = raw.readRecords(timeout: 2)
+                let (records, closed) = raw.readRecords(timeout: Self.readTimeout)
                 raw.close()
                 #expect(records.isEmpty, "round \(round), \(name): \(records)")
                 #expect(closed, "round \(round), \(name)")
@@ -157,7 +162,7 @@ struct RawFastCGITests {
         #expect(response.status == 200)
         for connection in idle {
             // Closed by the app without an answer.
-            let (records, closed) = connection.readRecords(timeout: 10)
+            let (records, closed) = connection.readRecords(timeout: patientTimeout)
             #expect(records.isEmpty)
             #expect(closed)
         }

@@ -17,7 +17,7 @@ struct SQLiteTuningTests {
             BuiltBinaries.jobsFCGI(),
             ["--store", directory.appending("jobs.sqlite3"), "--listen", "unix:" + directory.appending("s.sock")]
                 + arguments,
-            timeout: 10)
+            timeout: patientTimeout)
         #expect(result.status != 0)
         #expect(result.errorOutput.contains(message), "\(result.errorOutput)")
         #expect(!FileManager.default.fileExists(atPath: directory.appending("s.sock")))

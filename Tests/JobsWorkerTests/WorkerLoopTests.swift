@@ -50,14 +50,18 @@ import Testing
 
     @Test func stopLetsRunningProgramsFinishWithinTheGracePeriod() throws {
         let fixture = try RunFixture()
-        let program = try fixture.script("touch \"$DIR/started-$JOB_ID\"\nsleep 0.3\ntouch \"$DIR/finished-$JOB_ID\"")
+        // The program finishes only once the worker was asked to stop (the test says when).
+        let program = try fixture.script(
+            "touch \"$DIR/started-$JOB_ID\"\n\(shellWaitingForFile("\"$DIR/go\""))\ntouch \"$DIR/finished-$JOB_ID\"")
         let job = fixture.store.add(user: "short", startAt: 1000)
-        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(5)))
+        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(60)))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
-        #expect(eventually(timeout: 5) { fixture.directory.exists("started-\(job.id)") })
+        #expect(eventually { fixture.directory.exists("started-\(job.id)") })
 
         worker.stop(reason: "SIGTERM")
+        #expect(fixture.lines.text.contains("SIGTERM: claiming no more jobs"))
+        try fixture.directory.write("go")
         let summary = try #require(finished.wait()).get()
         #expect(summary.completed == 1)
         #expect(fixture.directory.exists("finished-\(job.id)"))
@@ -67,19 +71,21 @@ import Testing
 
     @Test func stopReleasesJobsStillRunningAfterTheGracePeriodAndASecondStopSkipsIt() throws {
         let fixture = try RunFixture()
-        let program = try fixture.script("touch \"$DIR/started-$JOB_ID\"\nsleep 30")
+        let program = try fixture.script("touch \"$DIR/started-$JOB_ID\"\nsleep 300")
         let jobs = (0..<2).map { fixture.store.add(user: "long-\($0)", startAt: 1000) }
-        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(20)))
+        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(120)))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
-        #expect(eventually(timeout: 5) { jobs.allSatisfy { fixture.directory.exists("started-\($0.id)") } })
+        #expect(eventually { jobs.allSatisfy { fixture.directory.exists("started-\($0.id)") } })
 
         let stoppedAt = Date()
         worker.stop(reason: "SIGTERM")
         worker.stop(reason: "SIGINT")
-        let summary = try #require(finished.wait()).get()
-        // Not the 20 s grace period: the second request cut it short; the programs went at SIGTERM.
-        #expect(Date().timeIntervalSince(stoppedAt) < 5)
+        let summary = try #require(finished.wait(), "the worker still runs: the grace period was not cut short").get()
+        // Not the 120 s grace period: the second request cut it short; the programs went at SIGTERM (a fraction
+        // of a second on an idle machine; the bound leaves room for a loaded one).
+        let took = Date().timeIntervalSince(stoppedAt)
+        #expect(took < 30, "the worker took \(took) s to stop")
         #expect(summary.released == 2)
         #expect(Set(fixture.store.releasedJobs) == Set(jobs.map(\.id)))
         for job in jobs {
@@ -95,7 +101,7 @@ import Testing
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
         let job = fixture.store.add(user: "soon", startAt: JobsAPI.now() + 300)
-        #expect(eventually(timeout: 5) { fixture.store.job(job.id)?.status == .completed })
+        #expect(eventually { fixture.store.job(job.id)?.status == .completed })
         worker.stop(reason: "SIGTERM")
         #expect(try #require(finished.wait()).get().completed == 1)
     }
@@ -121,7 +127,7 @@ final class PendingSummary: @unchecked Sendable {
         done.signal()
     }
 
-    func wait(timeout: TimeInterval = 15) -> Result<WorkerSummary, any Error>? {
+    func wait(timeout: TimeInterval = patientTimeout) -> Result<WorkerSummary, any Error>? {
         guard done.wait(timeout: .now() + timeout) == .success else { return nil }
         done.signal()
         return value

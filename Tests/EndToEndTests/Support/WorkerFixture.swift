@@ -51,7 +51,7 @@ struct WorkerFixture {
 
     /// Waits until the job has `status` (through nginx) and returns it.
     @discardableResult
-    func waitForJob(_ id: Int64, status: String, timeout: TimeInterval = 15) throws -> JSONValue {
+    func waitForJob(_ id: Int64, status: String, timeout: TimeInterval = patientTimeout) throws -> JSONValue {
         try stack.waitForJob(id, project: projectKey, key: key, status: status, timeout: timeout)
     }
 
@@ -61,12 +61,23 @@ struct WorkerFixture {
     }
 
     /// The pid written (by `echo $$ > "$DIR/NAME"`) into the file `name`, once it is there.
-    func pid(in name: String, timeout: TimeInterval = 10) throws -> pid_t {
+    func pid(in name: String, timeout: TimeInterval = patientTimeout) throws -> pid_t {
         var pid: pid_t?
         _ = eventually(timeout: timeout) {
             pid = pid_t((folder.contents(of: name) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
             return pid != nil
         }
         return try #require(pid, "no pid in \(name)")
+    }
+
+    /// When the lease of job `id` expires (milliseconds since 1970, the store's `lease_expires_at`), read from the
+    /// store itself (the API does not show leases); `nil` when the job has no lease.
+    func leaseExpiresAt(_ id: Int64) throws -> Int64? {
+        let sql = "SELECT lease_expires_at FROM jobs WHERE id = \(id)"
+        if let database = stack.postgresDatabase {
+            return Int64(try database.server.psql(sql, database: database.name)
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return try stack.query(sql).first?["lease_expires_at"]?.int
     }
 }

@@ -85,7 +85,7 @@ final class PendingOutcome: @unchecked Sendable {
     }
 
     /// The outcome, waiting up to `timeout` seconds; `nil` if the run has not ended by then.
-    func wait(timeout: TimeInterval = 15) -> JobRunOutcome? {
+    func wait(timeout: TimeInterval = patientTimeout) -> JobRunOutcome? {
         guard done.wait(timeout: .now() + timeout) == .success else { return nil }
         done.signal()
         return value
