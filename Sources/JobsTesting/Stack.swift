@@ -134,7 +134,7 @@ public final class Stack: @unchecked Sendable {
         let spawned = Result {
             try Command.run(
                 BuiltBinaries.system("spawn-fcgi"),
-                ["-F", String(options.processes), "-s", socketPath, "-M", "0666", "-P", pidFile, "--", "/bin/sh",
+                ["-F", String(options.processes), "-b", "4096", "-s", socketPath, "-M", "0666", "-P", pidFile, "--", "/bin/sh",
                  "-c", keepLog] + appArguments,
                 environment: environment, timeout: 30)
         }

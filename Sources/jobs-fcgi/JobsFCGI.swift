@@ -17,7 +17,7 @@ struct JobsFCGI: ParsableCommand {
         abstract: "Serve the Jobs API over FastCGI.",
         discussion: """
             Without --listen, the listening socket is the one inherited as file descriptor 0, as spawn-fcgi \
-            passes it: spawn-fcgi -s /run/jobs-api/fcgi.sock -M 0660 -n -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
+            passes it: spawn-fcgi -n -b 4096 -s /run/jobs-api/fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
             Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully.
             """)
 
@@ -29,6 +29,12 @@ struct JobsFCGI: ParsableCommand {
 
     @Option(help: ArgumentHelp("The mode of the socket file made for --listen unix:PATH, in octal.", valueName: "mode"))
     var socketMode: String = "0660"
+
+    @Option(
+        help: ArgumentHelp(
+            "The listen queue of the socket made for --listen: connections waiting for a thread (1–65535; the kernel caps it at net.core.somaxconn). Size it for the connections nginx may open at once; under spawn-fcgi, use its -b.",
+            valueName: "n"))
+    var listenBacklog: Int = FastCGIListener.defaultBacklog
 
     @Option(
         help: ArgumentHelp(
@@ -75,6 +81,9 @@ struct JobsFCGI: ParsableCommand {
             throw ValidationError(
                 "--auth-failure-limit must be 0 (off) or at least \(FailedAuthenticationLimiter.minimumLimit)")
         }
+        guard (1...65535).contains(listenBacklog) else {
+            throw ValidationError("--listen-backlog must be 1 to 65535")
+        }
         if let threads, !(1...FastCGIServer.maximumThreadCount).contains(threads) {
             throw ValidationError("--threads must be 1 to \(FastCGIServer.maximumThreadCount)")
         }
@@ -114,7 +123,7 @@ struct JobsFCGI: ParsableCommand {
 
         let address = try listen.map { try FastCGIListenAddress(parsing: $0, socketMode: parsedSocketMode()) }
             ?? .inherited
-        let listener = try FastCGIListener(address)
+        let listener = try FastCGIListener(address, backlog: Int32(listenBacklog))
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let delay = ScheduleDelay(parsing: scheduleDelay) ?? .nextMidnight
         let api = JobsAPI(

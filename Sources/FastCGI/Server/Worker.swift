@@ -109,7 +109,6 @@ final class Worker: Sendable {
             let request = slot.copyRequest()
             let response = handler.respond(to: request)
             slot.write(response.encoded(includingBody: !request.isHead))
-            slot.discardInput()
             slot.finish()
             state.countRequest()
         }
