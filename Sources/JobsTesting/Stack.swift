@@ -29,10 +29,14 @@ public final class Stack: @unchecked Sendable {
         /// store is `jobs.sqlite3` there, whatever `store` says. `nil` puts the store where `store` says.
         public var storeFolder: String?
 
+        /// More `jobs-fcgi` options, after the others (`--sqlite-busy-timeout 1000`).
+        public var appArguments: [String]
+
         public init(
             processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0,
-            store: StoreKind = .configured, storeFolder: String? = nil
+            store: StoreKind = .configured, storeFolder: String? = nil, appArguments: [String] = []
         ) {
+            self.appArguments = appArguments
             self.storeFolder = storeFolder
             self.authFailureLimit = authFailureLimit
             self.store = store
@@ -129,6 +133,7 @@ public final class Stack: @unchecked Sendable {
         if let threads = options.threads { appArguments += ["--threads", String(threads)] }
         if let delay = options.scheduleDelay { appArguments += ["--schedule-delay", delay] }
         appArguments += ["--auth-failure-limit", String(options.authFailureLimit)]
+        appArguments += options.appArguments
         // spawn-fcgi -F points its children's stderr at /dev/null; a shell that execs the app (same pid) keeps it.
         let keepLog = "exec \"$0\" \"$@\" 2>>'\(appLogPath)'"
         let spawned = Result {

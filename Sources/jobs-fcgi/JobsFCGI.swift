@@ -66,7 +66,7 @@ struct JobsFCGI: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "SQLite store: how long a write waits for another writer before the request answers 503, in milliseconds (0–60000).",
+            "SQLite store: how long a write waits in all, for this process's other writers and another process's lock, before the request answers 503, in milliseconds (0–60000).",
             valueName: "ms"))
     var sqliteBusyTimeout: Int = 5000
 
@@ -113,9 +113,11 @@ struct JobsFCGI: ParsableCommand {
 
     private func serve(log: ServerLog) throws {
         let location = try StoreLocation.resolve(option: store)
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        // Writers waiting on a lock another process holds never take every thread: one is left for reads.
         let sqliteOptions = SQLiteOptions(
             synchronous: SQLiteOptions.Synchronous(name: sqliteSynchronous) ?? .full,
-            busyTimeoutMilliseconds: sqliteBusyTimeout)
+            busyTimeoutMilliseconds: sqliteBusyTimeout, writerLimit: max(1, threadCount - 1))
         let connector = location.connector(sqliteOptions: sqliteOptions)
         // Fails with the operator's fix (`jobsctl init`) when the store is missing or on another schema, before
         // a single connection is accepted. The connection closes again at once: each thread opens its own.
@@ -124,7 +126,6 @@ struct JobsFCGI: ParsableCommand {
         let address = try listen.map { try FastCGIListenAddress(parsing: $0, socketMode: parsedSocketMode()) }
             ?? .inherited
         let listener = try FastCGIListener(address, backlog: Int32(listenBacklog))
-        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let delay = ScheduleDelay(parsing: scheduleDelay) ?? .nextMidnight
         let api = JobsAPI(
             scheduleDelay: delay,
