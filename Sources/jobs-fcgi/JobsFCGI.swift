@@ -2,6 +2,7 @@ import ArgumentParser
 import FastCGI
 import Foundation
 import JobsCore
+import PostgresStore
 import SQLiteStore
 import StoreConnectors
 
@@ -70,12 +71,21 @@ struct JobsFCGI: ParsableCommand {
             valueName: "ms"))
     var sqliteBusyTimeout: Int = 5000
 
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL store: the session's statement_timeout, in milliseconds (0 turns it off, up to 600000). A statement running longer, or a server that stops answering for 2 s more, answers 503.",
+            valueName: "ms"))
+    var postgresStatementTimeout: Int = 5000
+
     func validate() throws {
         guard SQLiteOptions.Synchronous(name: sqliteSynchronous) != nil else {
             throw ValidationError("--sqlite-synchronous must be full or normal")
         }
         guard (0...60_000).contains(sqliteBusyTimeout) else {
             throw ValidationError("--sqlite-busy-timeout must be 0 to 60000 milliseconds")
+        }
+        guard (0...600_000).contains(postgresStatementTimeout) else {
+            throw ValidationError("--postgres-statement-timeout must be 0 to 600000 milliseconds")
         }
         guard authFailureLimit == 0 || authFailureLimit >= FailedAuthenticationLimiter.minimumLimit else {
             throw ValidationError(
@@ -118,7 +128,9 @@ struct JobsFCGI: ParsableCommand {
         let sqliteOptions = SQLiteOptions(
             synchronous: SQLiteOptions.Synchronous(name: sqliteSynchronous) ?? .full,
             busyTimeoutMilliseconds: sqliteBusyTimeout, writerLimit: max(1, threadCount - 1))
-        let connector = location.connector(sqliteOptions: sqliteOptions)
+        let postgresOptions = PostgresOptions(
+            statementTimeoutMilliseconds: postgresStatementTimeout == 0 ? nil : postgresStatementTimeout)
+        let connector = location.connector(sqliteOptions: sqliteOptions, postgresOptions: postgresOptions)
         // Fails with the operator's fix (`jobsctl init`) when the store is missing or on another schema, before
         // a single connection is accepted. The connection closes again at once: each thread opens its own.
         _ = try connector.connect()
@@ -133,7 +145,8 @@ struct JobsFCGI: ParsableCommand {
 
         log.write(
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "
-                + "store \(location.displayName)\(Self.describe(sqliteOptions, for: location)); schedule-delay \(delay)")
+                + "store \(location.displayName)\(Self.describe(sqliteOptions, postgresOptions, for: location)); "
+                + "schedule-delay \(delay)")
         let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write)
         let shutdown = try server.run {
             JobsRequestHandler(api: api, store: try connector.connect(), log: log)
@@ -142,11 +155,17 @@ struct JobsFCGI: ParsableCommand {
         log.write("stopped \(cause); served \(shutdown.requestsServed) request\(shutdown.requestsServed == 1 ? "" : "s")")
     }
 
-    /// The SQLite settings in force, for the start-up line; nothing for another store.
-    private static func describe(_ options: SQLiteOptions, for location: StoreLocation) -> String {
-        guard case .sqlite = location else { return "" }
-        let mode = options.synchronous == .full ? "full" : "normal"
-        return " (sqlite synchronous \(mode), busy timeout \(options.busyTimeoutMilliseconds) ms)"
+    /// The store's settings in force, for the start-up line.
+    private static func describe(
+        _ sqlite: SQLiteOptions, _ postgres: PostgresOptions, for location: StoreLocation
+    ) -> String {
+        switch location {
+        case .sqlite:
+            let mode = sqlite.synchronous == .full ? "full" : "normal"
+            return " (sqlite synchronous \(mode), busy timeout \(sqlite.busyTimeoutMilliseconds) ms)"
+        case .postgres:
+            return " (statement timeout \(postgres.statementTimeoutMilliseconds.map { "\($0) ms" } ?? "off"))"
+        }
     }
 
     /// `--socket-mode` as a number: octal digits, at most 0777.
