@@ -31,12 +31,16 @@ public final class Stack: @unchecked Sendable {
 
         /// More `jobs-fcgi` options, after the others (`--sqlite-busy-timeout 1000`).
         public var appArguments: [String]
+        /// More environment variables for `jobs-fcgi` (`NOTIFY_SOCKET`), on top of ``Stack/environment``.
+        public var appEnvironment: [String: String]
 
         public init(
             processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0,
-            store: StoreKind = .configured, storeFolder: String? = nil, appArguments: [String] = []
+            store: StoreKind = .configured, storeFolder: String? = nil, appArguments: [String] = [],
+            appEnvironment: [String: String] = [:]
         ) {
             self.appArguments = appArguments
+            self.appEnvironment = appEnvironment
             self.storeFolder = storeFolder
             self.authFailureLimit = authFailureLimit
             self.store = store
@@ -141,7 +145,7 @@ public final class Stack: @unchecked Sendable {
                 BuiltBinaries.system("spawn-fcgi"),
                 ["-F", String(options.processes), "-b", "4096", "-s", socketPath, "-M", "0666", "-P", pidFile, "--", "/bin/sh",
                  "-c", keepLog] + appArguments,
-                environment: environment, timeout: 30)
+                environment: environment.merging(options.appEnvironment) { $1 }, timeout: 30)
         }
         // Recorded whatever happened, so that stop() ends every child that did start.
         let pids = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "")

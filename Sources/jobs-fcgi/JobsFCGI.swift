@@ -19,7 +19,9 @@ struct JobsFCGI: ParsableCommand {
         discussion: """
             Without --listen, the listening socket is the one inherited as file descriptor 0, as spawn-fcgi \
             passes it: spawn-fcgi -n -b 4096 -s /run/jobs-api/fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
-            Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully.
+            Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully. Under systemd \
+            (Type=notify) it reports READY=1 once serving and, with WatchdogSec=, WATCHDOG=1 while no request has \
+            run for a whole watchdog interval.
             """)
 
     @Option(
@@ -147,7 +149,12 @@ struct JobsFCGI: ParsableCommand {
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "
                 + "store \(location.displayName)\(Self.describe(sqliteOptions, postgresOptions, for: location)); "
                 + "schedule-delay \(delay)")
-        let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write)
+        // Under systemd with Type=notify (and WatchdogSec=), NOTIFY_SOCKET (and WATCHDOG_USEC) say where to report.
+        let notifier = ServiceNotifier(environment: ProcessInfo.processInfo.environment)
+        if let interval = notifier?.watchdogInterval {
+            log.write("watchdog: WATCHDOG=1 every \(interval / 4) while no request has run for \(interval)")
+        }
+        let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write, notifier: notifier)
         let shutdown = try server.run {
             JobsRequestHandler(api: api, store: try connector.connect(), log: log)
         }
