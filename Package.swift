@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "jobs-fcgi",
             dependencies: [
-                "JobsCore", "FastCGI", "JobsFastCGI", "StoreConnectors", "SQLiteStore", "StandardErrorLog",
+                "JobsCore", "FastCGI", "JobsFastCGI", "StoreConnectors", "SQLiteStore", "PostgresStore", "StandardErrorLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -10,11 +10,20 @@
 #   deploy/bench.sh           the benchmark: 1,000,000 jobs, 10 s per scenario, 8 and 64 connections
 #   deploy/bench.sh --smoke   a check for CI: 20,000 jobs, 1 s per scenario, 8 connections; asserts nothing about
 #                             speed, only that every scenario answered its expected status
+#   deploy/bench.sh --overload  GET /jobs/:id (and the C ceiling) at 64, 1,000 and 4,000 connections; a second table
+#                             gives each count's statuses, p99 and throughput against 64 connections, and the run
+#                             fails unless, at every count, every answer is a 200 or a JSON 503 with Retry-After
+#                             (no 502, no dropped connection, no nginx error-log line), p99 stays under 2 s, and
+#                             the largest count keeps at least 90 % of the 64-connection throughput
 #
 # Environment:
 #   BENCH_JOBS         jobs in the store (default 1000000; --smoke 20000), over 4 projects
 #   BENCH_DURATION     seconds per scenario (default 10; --smoke 1)
-#   BENCH_CONNECTIONS  wrk connection counts, space-separated (default "8 64"; --smoke "8")
+#   BENCH_CONNECTIONS  wrk connection counts, space-separated (default "8 64"; --smoke "8"; --overload "64 1000 4000")
+#   BENCH_FASTCGI      unix (default: the shipped site's socket) or tcp: both responders on 127.0.0.1 ports
+#                      (spawn-fcgi -a/-p, nginx's fastcgi_pass rewritten), to measure FastCGI over TCP
+#   BENCH_BACKLOG      spawn-fcgi -b for both responders: their listen queue (default 4096, the kernel's
+#                      net.core.somaxconn caps it)
 #   BENCH_THREADS      jobs-fcgi --threads, and the C responder's threads (default: the number of cores)
 #   BENCH_BIN_DIR      use jobs-fcgi and jobsctl from there instead of building a release in .build-bench
 #   BENCH_APP_ARGS     more jobs-fcgi options, space-separated (e.g. "--sqlite-synchronous normal")
@@ -34,10 +43,12 @@ cd "$repo_root"
 started_at=$(date +%s.%N)
 
 smoke=false
+overload=false
 case ${1:-} in
     --smoke) smoke=true ;;
+    --overload) overload=true ;;
     "") ;;
-    *) die "usage: $0 [--smoke]" ;;
+    *) die "usage: $0 [--smoke | --overload]" ;;
 esac
 stamp=$(date -u +%Y%m%d-%H%M%S)
 if $smoke; then
@@ -45,12 +56,21 @@ if $smoke; then
     duration=${BENCH_DURATION:-1}
     read -r -a connection_counts <<<"${BENCH_CONNECTIONS:-8}"
     out=${BENCH_OUT:-$repo_root/deploy/.bench/smoke.md}
+elif $overload; then
+    jobs=${BENCH_JOBS:-1000000}
+    duration=${BENCH_DURATION:-10}
+    read -r -a connection_counts <<<"${BENCH_CONNECTIONS:-64 1000 4000}"
+    out=${BENCH_OUT:-$repo_root/deploy/.bench/overload-$stamp.md}
+    BENCH_ONLY='^GET /jobs/:id$'
 else
     jobs=${BENCH_JOBS:-1000000}
     duration=${BENCH_DURATION:-10}
     read -r -a connection_counts <<<"${BENCH_CONNECTIONS:-8 64}"
     out=${BENCH_OUT:-$repo_root/deploy/.bench/results-$stamp.md}
 fi
+backlog=${BENCH_BACKLOG:-4096}
+fastcgi_transport=${BENCH_FASTCGI:-unix}
+[[ $fastcgi_transport == unix || $fastcgi_transport == tcp ]] || die "BENCH_FASTCGI=$fastcgi_transport: unix or tcp"
 bench_dir=${BENCH_DIR:-$repo_root/deploy/.bench/run}
 projects=4
 cores=$(nproc)
@@ -60,10 +80,22 @@ is_count() { [[ $1 =~ ^[1-9][0-9]{0,8}$ ]]; }
 is_count "$jobs" && ((jobs >= 1000)) || die "BENCH_JOBS=$jobs: a whole number of at least 1000"
 is_count "$duration" || die "BENCH_DURATION=$duration: whole seconds, at least 1"
 is_count "$threads" || die "BENCH_THREADS=$threads: a whole number"
+is_count "$backlog" && ((backlog <= 65535)) || die "BENCH_BACKLOG=$backlog: 1 to 65535"
 ((${#connection_counts[@]} > 0)) || die "BENCH_CONNECTIONS is empty"
+most_connections=0
 for connections in "${connection_counts[@]}"; do
     is_count "$connections" || die "BENCH_CONNECTIONS: $connections is not a connection count"
+    ((connections <= most_connections)) || most_connections=$connections
 done
+# wrk holds one descriptor per connection; nginx two per client (the client's and the app's) and raises its own
+# limit (worker_rlimit_nofile, deploy/nginx-local-conf.sh). Both inherit this shell's limit.
+needed_files=$((3 * most_connections + 1024))
+if (($(ulimit -n) < needed_files)); then
+    ulimit -n "$needed_files" 2>/dev/null \
+        || die "$most_connections connections need $needed_files open files; the hard limit is $(ulimit -Hn) (raise it: ulimit -Hn, LimitNOFILE=)"
+fi
+somaxconn=$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo 4096)
+((backlog <= somaxconn)) || log "warning: spawn-fcgi -b $backlog is capped at net.core.somaxconn = $somaxconn"
 [[ $bench_dir == */* && $bench_dir != / && $bench_dir != "$HOME" ]] || die "BENCH_DIR=$bench_dir: pick a folder of its own"
 
 ensure_packages wrk gcc libc6-dev sqlite3
@@ -95,6 +127,13 @@ else
 fi
 ceiling_port=$((api_port + 1))
 return_port=$((api_port + 2))
+# BENCH_FASTCGI=tcp: the responders' own ports, 100 above nginx's.
+app_fastcgi_port=$((api_port + 100))
+ceiling_fastcgi_port=$((api_port + 101))
+if [[ $fastcgi_transport == tcp ]]; then
+    port_is_free "$app_fastcgi_port" && port_is_free "$ceiling_fastcgi_port" \
+        || die "ports $app_fastcgi_port and $ceiling_fastcgi_port (BENCH_FASTCGI=tcp) are taken; set BENCH_PORT"
+fi
 
 # One run at a time per folder (CI's smoke run and a developer's run would delete each other's store).
 mkdir -p "$(dirname "$bench_dir")"
@@ -169,7 +208,8 @@ log "building the C ceiling (deploy/bench/ceiling.c)"
 gcc -O2 -Wall -o "$bench_dir/ceiling" deploy/bench/ceiling.c -lfcgi -lpthread
 
 conf_dir=$bench_dir/nginx
-bash deploy/nginx-local-conf.sh "$conf_dir" "$run_dir" "$api_port" "$conf_dir/ceiling-site.conf" "$conf_dir/return.conf"
+NGINX_LOCAL_CLIENTS=$((most_connections > 256 ? most_connections : 256)) \
+    bash deploy/nginx-local-conf.sh "$conf_dir" "$run_dir" "$api_port" "$conf_dir/ceiling-site.conf" "$conf_dir/return.conf"
 # The ceiling sits behind the same site as the app: the rewritten shipped site, on its own port and socket.
 sed -e "s|listen 127.0.0.1:$api_port;|listen 127.0.0.1:$ceiling_port;|" \
     -e "s|unix:$run_dir/jobs-fcgi.sock;|unix:$run_dir/ceiling.sock;|" \
@@ -177,6 +217,15 @@ sed -e "s|listen 127.0.0.1:$api_port;|listen 127.0.0.1:$ceiling_port;|" \
 grep -q "listen 127.0.0.1:$ceiling_port;" "$conf_dir/ceiling-site.conf" \
     && grep -q "unix:$run_dir/ceiling.sock;" "$conf_dir/ceiling-site.conf" \
     || die "could not derive the ceiling's site from $conf_dir/jobs-api.conf"
+if [[ $fastcgi_transport == tcp ]]; then
+    sed -i "s|unix:$run_dir/jobs-fcgi.sock;|127.0.0.1:$app_fastcgi_port;|" "$conf_dir/jobs-api.conf"
+    sed -i "s|unix:$run_dir/ceiling.sock;|127.0.0.1:$ceiling_fastcgi_port;|" "$conf_dir/ceiling-site.conf"
+    app_socket=(-a 127.0.0.1 -p "$app_fastcgi_port")
+    ceiling_socket=(-a 127.0.0.1 -p "$ceiling_fastcgi_port")
+else
+    app_socket=(-s "$run_dir/jobs-fcgi.sock" -M 0666)
+    ceiling_socket=(-s "$run_dir/ceiling.sock" -M 0666)
+fi
 cat >"$conf_dir/return.conf" <<EOF
 # nginx alone: the same body from a return, no FastCGI.
 server {
@@ -190,18 +239,19 @@ server {
 EOF
 
 log "starting jobs-fcgi ($threads threads), the C ceiling and nginx on 127.0.0.1:$api_port-$return_port"
-# -M 0666: nginx's workers run as another user. spawn-fcgi -F points its children's stderr at /dev/null: a shell
-# that execs the app (same pid) keeps the log. --auth-failure-limit 0: the bad-key scenario measures what a 401
+# -M 0666: nginx's workers run as another user. -b: the listen queue holds every connection nginx may open at once
+# (one per client in flight), so that none is refused. spawn-fcgi -F points its children's stderr at /dev/null: a
+# shell that execs the app (same pid) keeps the log. --auth-failure-limit 0: the bad-key scenario measures what a 401
 # costs, not the 429 that the limit would answer after 60 failures from 127.0.0.1.
 app_threads=()
 [[ -z ${BENCH_THREADS:-} ]] || app_threads=(--threads "$threads")
 read -r -a app_extra <<<"${BENCH_APP_ARGS:-}"
 app_threads+=("${app_extra[@]}")
-spawn-fcgi -F 1 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pid" -- \
+spawn-fcgi -F 1 -b "$backlog" "${app_socket[@]}" -P "$run_dir/jobs-fcgi.pid" -- \
     /bin/sh -c 'exec "$0" "$@" 2>>"$BENCH_APP_LOG"' "$bin_dir/jobs-fcgi" --store "$store" "${app_threads[@]}" \
     --auth-failure-limit 0 \
     >/dev/null || die "spawn-fcgi failed for jobs-fcgi; see $BENCH_APP_LOG"
-spawn-fcgi -F 1 -s "$run_dir/ceiling.sock" -M 0666 -P "$run_dir/ceiling.pid" -- \
+spawn-fcgi -F 1 -b "$backlog" "${ceiling_socket[@]}" -P "$run_dir/ceiling.pid" -- \
     "$bench_dir/ceiling" "$threads" "$reference_body" >/dev/null || die "spawn-fcgi failed for the ceiling"
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$conf_dir/" -c "$conf_dir/nginx.conf" -e "$conf_dir/error.log" &
 nginx_pid=$!
@@ -245,8 +295,9 @@ run_scenario() {
     if [[ -n ${BENCH_ONLY:-} && $name != "C libfcgi ceiling" && ! $name =~ $BENCH_ONLY ]]; then
         return 0
     fi
-    local wrk_threads output line
+    local wrk_threads output line error_lines_before
     wrk_threads=$(wrk_threads_for "$connections")
+    error_lines_before=$(wc -l <"$conf_dir/error.log" 2>/dev/null || echo 0)
     output=$bench_dir/wrk/$(printf '%s' "$name-c$connections" | tr -c 'A-Za-z0-9-' '_').txt
     log "$name, $connections connections, $duration s"
     wrk -t "$wrk_threads" -c "$connections" -d "${duration}s" --timeout 10s -s deploy/bench/scenario.lua \
@@ -274,6 +325,10 @@ run_scenario() {
         "$(awk -v u="${result[p99_us]}" 'BEGIN { print u / 1000 }')" \
         "$ratio" "$expected_share" "$expected_status" "$rss")")
 
+    if $overload && [[ $name == "GET /jobs/:id" ]]; then
+        record_overload "$connections" "$rps" "$error_lines_before" result
+        return 0
+    fi
     if ((answered == 0 || result[expected] != answered)); then
         failures+=("$name at $connections connections: ${result[expected]} of $answered answers were $expected_status (statuses ${result[statuses]:-none}, socket errors ${result[socket_errors]})")
     fi
@@ -283,6 +338,41 @@ run_scenario() {
     if [[ $rss == gone ]]; then
         failures+=("$name at $connections connections: the responder (pid $rss_pid) is gone; see $BENCH_APP_LOG")
     fi
+}
+
+# --overload: one row per connection count for GET /jobs/:id, and the goal checked. A refusal (503) passes only with
+# Retry-After; the run fails on any other status, a dropped connection, an nginx error-log line, a p99 of 2 s or
+# more, or (checked after the last count) the largest count keeping less than 90 % of the 64-connection throughput.
+overload_rows=()
+declare -A overload_rps=()
+record_overload() {
+    local connections=$1 rps=$2 error_lines_before=$3
+    local -n scenario_result=$4
+    local ok=${scenario_result[expected]} refused=0 other=0 pair status count error_lines
+    for pair in ${scenario_result[statuses]//,/ }; do
+        status=${pair%%:*} count=${pair#*:}
+        case $status in
+            200) ;;
+            503) refused=$count ;;
+            *) other=$((other + count)) ;;
+        esac
+    done
+    error_lines=$(($(wc -l <"$conf_dir/error.log" 2>/dev/null || echo 0) - error_lines_before))
+    local ok_rps p99_ms
+    ok_rps=$(awk -v n="$ok" -v s="${scenario_result[seconds]}" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+    overload_rps[$connections]=$ok_rps
+    p99_ms=$(awk -v u="${scenario_result[p99_us]}" 'BEGIN { printf "%.1f", u / 1000 }')
+    overload_rows+=("$(printf '| %d | %s | %s | %s | %s | %s | %s | %s | %s |' "$connections" "$rps" "$ok_rps" "$refused" \
+        "${scenario_result[statuses]:-none}" "${scenario_result[socket_errors]}" "$p99_ms" \
+        "$(awk -v a="$ok_rps" -v b="${overload_rps[64]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }')" \
+        "$error_lines")")
+    local where="GET /jobs/:id at $connections connections"
+    ((ok > 0)) || failures+=("$where: no 200 at all")
+    ((other == 0)) || failures+=("$where: $other answers neither 200 nor 503 (statuses ${scenario_result[statuses]})")
+    ((scenario_result[no_retry_after] == 0)) || failures+=("$where: ${scenario_result[no_retry_after]} 503s without Retry-After")
+    ((scenario_result[socket_errors] == 0)) || failures+=("$where: ${scenario_result[socket_errors]} connections dropped or timed out")
+    ((error_lines == 0)) || failures+=("$where: nginx wrote $error_lines error-log lines (see $conf_dir/error.log)")
+    ((scenario_result[p99_us] < 2000000)) || failures+=("$where: p99 $p99_ms ms, not under 2 s")
 }
 
 # A pool of scheduled jobs for one cancel scenario, each cancelled once, appended to the first project while the
@@ -326,6 +416,11 @@ for index in "${!connection_counts[@]}"; do
         scenario=user tag="$(date +%s)-c$connections"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+if $overload && [[ -n ${overload_rps[64]:-} && -n ${overload_rps[$most_connections]:-} ]]; then
+    kept=$(awk -v a="${overload_rps[$most_connections]}" -v b="${overload_rps[64]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    awk -v k="$kept" 'BEGIN { exit !(k >= 0.9) }' \
+        || failures+=("GET /jobs/:id at $most_connections connections kept $kept of its 64-connection throughput, not 0.90")
+fi
 
 # MARK: The report
 
@@ -340,8 +435,8 @@ total_seconds=$(seconds_between "$started_at" "$(date +%s.%N)")
     printf -- '- Code: %s; %s.\n' "$commit" "$build_note"
     printf -- '- Store: %d jobs over %d projects (%d in the measured project, %d of them scheduled), %d MiB; created in %s s (sqlite3 seed %s s).\n' \
         "$jobs" "$projects" "$per_project" "$scheduled_pool" "$store_mib" "$store_seconds" "$seed_seconds"
-    printf -- '- jobs-fcgi: 1 process (spawn-fcgi -F 1), %d threads%s; C ceiling: %d threads; nginx: the shipped site, 1 worker.\n' \
-        "$threads" "${BENCH_APP_ARGS:+, options $BENCH_APP_ARGS}" "$threads"
+    printf -- '- FastCGI over %s. jobs-fcgi: 1 process (spawn-fcgi -F 1 -b %d), %d threads%s; C ceiling: %d threads; nginx: the shipped site, 1 worker.\n' \
+        "$fastcgi_transport" "$backlog" "$threads" "${BENCH_APP_ARGS:+, options $BENCH_APP_ARGS}" "$threads"
     printf -- '- wrk: %d s per scenario, threads = min(connections, %d cores), timeout 10 s. Load average before %s, after %s.\n' \
         "$duration" "$cores" "$load_before" "$load_after"
     if [[ -n ${pool_rate_bound:-} ]]; then
@@ -351,6 +446,13 @@ total_seconds=$(seconds_between "$started_at" "$(date +%s.%N)")
     printf '| scenario | connections | requests/s | p50 ms | p99 ms | vs C ceiling | expected status | peak RSS MiB |\n'
     printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
     printf '%s\n' "${rows[@]}"
+    if $overload; then
+        printf '\nOverload, GET /jobs/:id (spawn-fcgi -b %d, net.core.somaxconn %s; nginx worker_connections %d):\n\n' \
+            "$backlog" "$somaxconn" "$((3 * (most_connections > 256 ? most_connections : 256)))"
+        printf '| connections | answers/s | 200s/s | 503s | statuses | dropped | p99 ms | 200s/s vs 64 | nginx error lines |\n'
+        printf '|---:|---:|---:|---:|---|---:|---:|---:|---:|\n'
+        printf '%s\n' "${overload_rows[@]}"
+    fi
     if ((${#failures[@]} + ${#notes[@]} > 0)); then
         printf '\n'
         for failure in "${failures[@]}"; do printf -- '- FAILED: %s\n' "$failure"; done

@@ -107,7 +107,7 @@ log "starting jobs-fcgi (spawn-fcgi -F 2) and nginx on 127.0.0.1:$port"
 # -M 0666: nginx's workers run as another user (nobody when started as root); the folder is this demo's own.
 # spawn-fcgi -F points its children's stderr at /dev/null: a shell that execs the app (same pid) keeps the log.
 # --schedule-delay 0s: a deletion requested now is due now, so the worker runs it at its next look (1 s).
-spawn-fcgi -F 2 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pids" -- \
+spawn-fcgi -F 2 -b 4096 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pids" -- \
     /bin/sh -c 'exec "$0" "$@" 2>>"$JOBS_DEMO_LOG"' "$bin_dir/jobs-fcgi" --schedule-delay 0s >/dev/null \
     || die "spawn-fcgi failed; see $demo_dir/jobs-fcgi.log"
 bash "$repo_root/deploy/nginx-local-conf.sh" "$demo_dir" "$run_dir" "$port"

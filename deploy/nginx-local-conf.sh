@@ -10,6 +10,12 @@
 #             after this script, in an existing folder): more server blocks, such as deploy/bench.sh's reference
 #             servers.
 # Start it with: nginx -p CONF_DIR -c CONF_DIR/nginx.conf -e CONF_DIR/error.log   (it stays in the foreground)
+#
+# Environment:
+#   NGINX_LOCAL_CLIENTS  the client connections nginx must hold at once (default 256). Each takes two of
+#                        worker_connections (the client's and the app's), and connections still closing take more:
+#                        worker_connections is 3 x CLIENTS, worker_rlimit_nofile that plus 1024 (README.md, "Many
+#                        clients at once").
 set -euo pipefail
 
 if [[ $# -lt 3 ]]; then
@@ -20,6 +26,9 @@ conf_dir=$(cd "$1" && pwd)
 run_dir=$(cd "$2" && pwd)
 port=$3
 shift 3
+clients=${NGINX_LOCAL_CLIENTS:-256}
+[[ $clients =~ ^[1-9][0-9]{0,5}$ ]] || { echo "NGINX_LOCAL_CLIENTS=$clients: a number of connections" >&2; exit 2; }
+worker_connections=$((3 * clients))
 extra_includes=""
 for extra in "$@"; do
     extra_includes+="    include $(cd "$(dirname "$extra")" && pwd)/$(basename "$extra");"$'\n'
@@ -49,11 +58,12 @@ cat >"$conf_dir/nginx.conf" <<EOF
 $user_line
 daemon off;
 worker_processes 1;
+worker_rlimit_nofile $((worker_connections + 1024));
 pid $conf_dir/nginx.pid;
 error_log $conf_dir/error.log warn;
 
 events {
-    worker_connections 512;
+    worker_connections $worker_connections;
 }
 
 http {

@@ -87,7 +87,7 @@ done
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log "starting jobs-fcgi (spawn-fcgi -F 2) and nginx on 127.0.0.1:$port"
 # --auth-failure-limit 0: schemathesis sends many requests without a key (the limit has tests of its own).
-spawn-fcgi -F 2 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pids" -- \
+spawn-fcgi -F 2 -b 4096 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pids" -- \
     /bin/sh -c 'exec "$0" "$@" 2>>"$JOBS_APP_LOG"' "$bin_dir/jobs-fcgi" --auth-failure-limit 0 >/dev/null \
     || die "spawn-fcgi failed: $(cat "$app_log" 2>/dev/null)"
 bash "$repo_root/deploy/nginx-local-conf.sh" "$run_dir" "$run_dir" "$port"

@@ -145,7 +145,7 @@ bash deploy/nginx-local-conf.sh "$run_dir/nginx" "$run_dir" "$port"
 
 log "starting spawn-fcgi -F 2 jobs-fcgi, nginx on 127.0.0.1:$port and a worker"
 # --schedule-delay 0s: every requested deletion is due at once, so the worker has work all along.
-spawn-fcgi -F 2 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pids" -- \
+spawn-fcgi -F 2 -b 4096 -s "$run_dir/jobs-fcgi.sock" -M 0666 -P "$run_dir/jobs-fcgi.pids" -- \
     /bin/sh -c 'exec "$0" "$@" 2>>"$SOAK_APP_LOG"' "$bin_dir/jobs-fcgi" --store "$store" --schedule-delay 0s \
     --auth-failure-limit 0 >/dev/null || die "spawn-fcgi failed; see $SOAK_APP_LOG"
 mapfile -t app_pids <"$run_dir/jobs-fcgi.pids"

@@ -26,6 +26,9 @@ public final class FastCGIServer: Sendable {
     public let threadCount: Int
     /// Where the server's own events go (an accept that keeps failing); one line per call.
     public let log: @Sendable (String) -> Void
+    /// The service manager to tell that the server is ready (`READY=1`, once every thread runs), alive
+    /// (`WATCHDOG=1`, while its threads make progress) and stopping; `nil` for none.
+    public let notifier: ServiceNotifier?
 
     /// How `run` ended.
     public struct Shutdown: Sendable {
@@ -47,13 +50,20 @@ public final class FastCGIServer: Sendable {
     public static let maximumThreadCount = 1024
 
     /// A server taking connections from `listener` on `threadCount` threads (1...1024).
+    ///
+    /// With a `notifier` whose service manager wants a watchdog, the server sends `WATCHDOG=1` four times per
+    /// watchdog interval as long as no request has been in progress for a whole interval: a thread stuck in one
+    /// request (a store that stopped answering, a deadlock) stops the pings, and the service manager restarts the
+    /// process. Every wait inside a request is bounded (store timeouts, the input deadline): set the interval
+    /// above the longest of them.
     public init(
         listener: FastCGIListener, threadCount: Int = FastCGIServer.defaultThreadCount,
-        log: @escaping @Sendable (String) -> Void = StandardError.writeLine
+        log: @escaping @Sendable (String) -> Void = StandardError.writeLine, notifier: ServiceNotifier? = nil
     ) {
         self.listener = listener
         self.threadCount = threadCount
         self.log = log
+        self.notifier = notifier
     }
 
     /// A server on a listener opened for `address`.
@@ -96,6 +106,7 @@ public final class FastCGIServer: Sendable {
             if state.firstFailure != nil { break }
         }
 
+        if state.firstFailure == nil { notifier?.send("READY=1") }
         supervise(threads, state: state, wake: wake)
         for thread in threads {
             pthread_join(thread, nil)
@@ -110,17 +121,34 @@ public final class FastCGIServer: Sendable {
     /// waiting for a request any more, and the ones waiting are interrupted until every thread has ended.
     private func supervise(_ threads: [pthread_t], state: ServerState, wake: WakePipe) {
         var stopping = false
+        let watchdogMilliseconds = notifier?.watchdogInterval.map { Int($0.components.seconds) * 1000
+            + Int($0.components.attoseconds / 1_000_000_000_000_000) }
+        let pingEvery = watchdogMilliseconds.map { max(1, $0 / 4) }
+        var lastPing = Int.min / 2
         while true {
             if !stopping, ShutdownSignals.received != nil || state.firstFailure != nil || state.endedCount > 0 {
                 stopping = true
                 state.beginStopping()
                 FCGX_ShutdownPending()
+                notifier?.send("STOPPING=1")
             }
             if state.endedCount >= threads.count { return }
             if stopping {
                 state.interruptWaitingWorkers(threads, with: ShutdownSignals.wakeSignal)
             }
-            wake.wait(timeoutMilliseconds: stopping ? 50 : -1)
+            var timeout = stopping ? 50 : -1
+            if let watchdogMilliseconds, let pingEvery {
+                let now = MonotonicClock.milliseconds()
+                if now - lastPing >= pingEvery {
+                    // Alive means every thread is waiting for work or on a request younger than the interval.
+                    if state.longestRequestMilliseconds(now: now) < watchdogMilliseconds {
+                        notifier?.send("WATCHDOG=1")
+                    }
+                    lastPing = now
+                }
+                timeout = timeout < 0 ? pingEvery : min(timeout, pingEvery)
+            }
+            wake.wait(timeoutMilliseconds: Int32(clamping: timeout))
         }
     }
 

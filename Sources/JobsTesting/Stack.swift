@@ -29,10 +29,18 @@ public final class Stack: @unchecked Sendable {
         /// store is `jobs.sqlite3` there, whatever `store` says. `nil` puts the store where `store` says.
         public var storeFolder: String?
 
+        /// More `jobs-fcgi` options, after the others (`--sqlite-busy-timeout 1000`).
+        public var appArguments: [String]
+        /// More environment variables for `jobs-fcgi` (`NOTIFY_SOCKET`), on top of ``Stack/environment``.
+        public var appEnvironment: [String: String]
+
         public init(
             processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0,
-            store: StoreKind = .configured, storeFolder: String? = nil
+            store: StoreKind = .configured, storeFolder: String? = nil, appArguments: [String] = [],
+            appEnvironment: [String: String] = [:]
         ) {
+            self.appArguments = appArguments
+            self.appEnvironment = appEnvironment
             self.storeFolder = storeFolder
             self.authFailureLimit = authFailureLimit
             self.store = store
@@ -129,14 +137,15 @@ public final class Stack: @unchecked Sendable {
         if let threads = options.threads { appArguments += ["--threads", String(threads)] }
         if let delay = options.scheduleDelay { appArguments += ["--schedule-delay", delay] }
         appArguments += ["--auth-failure-limit", String(options.authFailureLimit)]
+        appArguments += options.appArguments
         // spawn-fcgi -F points its children's stderr at /dev/null; a shell that execs the app (same pid) keeps it.
         let keepLog = "exec \"$0\" \"$@\" 2>>'\(appLogPath)'"
         let spawned = Result {
             try Command.run(
                 BuiltBinaries.system("spawn-fcgi"),
-                ["-F", String(options.processes), "-s", socketPath, "-M", "0666", "-P", pidFile, "--", "/bin/sh",
+                ["-F", String(options.processes), "-b", "4096", "-s", socketPath, "-M", "0666", "-P", pidFile, "--", "/bin/sh",
                  "-c", keepLog] + appArguments,
-                environment: environment, timeout: 30)
+                environment: environment.merging(options.appEnvironment) { $1 }, timeout: 30)
         }
         // Recorded whatever happened, so that stop() ends every child that did start.
         let pids = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "")

@@ -101,7 +101,7 @@ public final class SupervisedApp: @unchecked Sendable {
         }
         let started = try ChildProcess.spawn(
             try BuiltBinaries.system("spawn-fcgi"),
-            ["-n", "-s", stack.socketPath, "-M", "0666", "--", "/bin/sh", "-c", keepLog] + appArguments,
+            ["-n", "-b", "4096", "-s", stack.socketPath, "-M", "0666", "--", "/bin/sh", "-c", keepLog] + appArguments,
             environment: stack.environment, standardInput: input, standardOutput: output, standardError: output)
         lock.withLock { process = started }
     }

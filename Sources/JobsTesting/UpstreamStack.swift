@@ -144,7 +144,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
         switch instance.launcher {
         case .spawnFCGI:
             executable = try BuiltBinaries.system("spawn-fcgi")
-            arguments = ["-n", "-a", "127.0.0.1", "-p", String(instance.port), "--"] + app
+            arguments = ["-n", "-b", "4096", "-a", "127.0.0.1", "-p", String(instance.port), "--"] + app
         case .listen:
             executable = app[0]
             arguments = Array(app.dropFirst())

@@ -26,8 +26,8 @@ public final class Worker: @unchecked Sendable {
 
     /// How this worker runs.
     public let configuration: WorkerConfiguration
-    private let connect: Connect
-    private let log: WorkerLog
+    let connect: Connect
+    let log: WorkerLog
     private let baseEnvironment: [String]
 
     private let state = ConditionLock()
@@ -161,19 +161,14 @@ public final class Worker: @unchecked Sendable {
         return claimed.count
     }
 
-    /// A run's thread: opens its own connection, runs the job, reports its end.
+    /// A run's thread: opens its own connection (``connectForRun(_:)``), runs the job, reports its end.
     private func execute(_ run: JobRun) {
-        let outcome: JobRunOutcome
-        do {
-            outcome = run.run(on: try connect())
-        } catch {
-            log.write(
-                "\(run.subject): cannot open the store (\(error)); the job stays running until its lease expires, "
-                    + "then a worker runs it again")
-            outcome = .unrecorded
-        }
+        let outcome = connectForRun(run).map { run.run(on: $0) } ?? .unrecorded
         ended(run, outcome)
     }
+
+    /// Whether ``stop(reason:)`` was called.
+    var isStopping: Bool { state.withLock { stopRequests > 0 } }
 
     private func ended(_ run: JobRun, _ outcome: JobRunOutcome) {
         state.withLock {

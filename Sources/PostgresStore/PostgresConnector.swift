@@ -11,10 +11,13 @@ import JobsCore
 public struct PostgresConnector: JobStoreConnector {
     /// The URL as given, password included: never logged (see ``displayName``).
     public let url: String
+    /// How long each connection may wait on the server.
+    public let options: PostgresOptions
 
     /// A connector for the database at `url`. Connects to nothing yet: each `connect` call opens a connection.
-    public init(url: String) {
+    public init(url: String, options: PostgresOptions = .init()) {
         self.url = url
+        self.options = options
     }
 
     /// The URL without its password, for logs and messages.
@@ -45,7 +48,10 @@ public struct PostgresConnector: JobStoreConnector {
             throw StoreError(.internal, "The libpq library was built without thread support")
         }
         do {
-            return PostgresJobStore(connection: try PostgresConnection(url: url), displayName: displayName)
+            return PostgresJobStore(
+                connection: try PostgresConnection(
+                    url: url, statementTimeoutMilliseconds: options.statementTimeoutMilliseconds),
+                displayName: displayName)
         } catch let error as PostgresError {
             if error.sqlState == "3D000" {
                 throw StoreError(

@@ -6,8 +6,8 @@ import JobsCore
 /// The connector is shared by every thread; each connection it opens belongs to the thread that opened it.
 /// The connections one connector opens (and its copies) take turns at one in-process write gate
 /// (`SQLiteWriteGate`) before they write, so the process's threads queue for each other rather than sleep in
-/// SQLite's busy handler. Every connection waits up to ``SQLiteOptions/busyTimeoutMilliseconds`` for writers in
-/// other processes (or other connectors), commits with the
+/// SQLite's busy handler. A write waits up to ``SQLiteOptions/busyTimeoutMilliseconds`` in all, for the gate and
+/// for writers in other processes (or other connectors), commits with the
 /// chosen ``SQLiteOptions/synchronous`` durability, enforces foreign keys, and runs in WAL mode so that readers
 /// never wait for the writer.
 public struct SQLiteConnector: JobStoreConnector {
@@ -16,7 +16,7 @@ public struct SQLiteConnector: JobStoreConnector {
     /// How each connection behaves.
     public let options: SQLiteOptions
     /// Shared by every connection this connector and its copies open.
-    let writeGate = SQLiteWriteGate()
+    let writeGate: SQLiteWriteGate
     /// Group commit and the turn to checkpoint, shared like ``writeGate``.
     let logSync = SQLiteLogSync()
 
@@ -25,6 +25,7 @@ public struct SQLiteConnector: JobStoreConnector {
     public init(path: String, options: SQLiteOptions = .init()) {
         self.path = path
         self.options = options
+        writeGate = SQLiteWriteGate(writerLimit: options.writerLimit)
     }
 
     /// Opens a connection for the API: the file must exist and have the current schema.

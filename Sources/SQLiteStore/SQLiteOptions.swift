@@ -36,9 +36,16 @@ public struct SQLiteOptions: Sendable, Equatable {
     /// `StoreError.Kind.unavailable` (which the API answers with 503). Values below 0 count as 0 (fail at once).
     public var busyTimeoutMilliseconds: Int
 
-    /// Options with `synchronous = FULL` and a 5-second busy timeout unless told otherwise.
-    public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int = 5000) {
+    /// The most threads of a process that wait for the store's write lock while another process holds it (the
+    /// thread whose turn it is included); further writes give up at once with `StoreError.Kind.unavailable`, so
+    /// that the process's other threads keep serving reads. `nil`: no limit. `jobs-fcgi` sets its thread count
+    /// less one.
+    public var writerLimit: Int?
+
+    /// Options with `synchronous = FULL`, a 5-second busy timeout and no writer limit unless told otherwise.
+    public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int = 5000, writerLimit: Int? = nil) {
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.writerLimit = writerLimit
     }
 }

@@ -5,13 +5,15 @@ import SQLiteStore
 extension StoreLocation {
     /// The connector for the store at this location: ``SQLiteConnector`` for a file, ``PostgresConnector`` for a
     /// `postgresql://` URL. The one place where the executables choose a store engine. `sqliteOptions` apply to a
-    /// SQLite store only.
-    public func connector(sqliteOptions: SQLiteOptions = .init()) -> any JobStoreConnector {
+    /// SQLite store only, `postgresOptions` to a PostgreSQL one.
+    public func connector(
+        sqliteOptions: SQLiteOptions = .init(), postgresOptions: PostgresOptions = .init()
+    ) -> any JobStoreConnector {
         switch self {
         case .sqlite(let path):
             SQLiteConnector(path: path, options: sqliteOptions)
         case .postgres(let url):
-            PostgresConnector(url: url)
+            PostgresConnector(url: url, options: postgresOptions)
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import FastCGI
 import Foundation
 import JobsCore
+import PostgresStore
 import SQLiteStore
 import StoreConnectors
 
@@ -17,8 +18,10 @@ struct JobsFCGI: ParsableCommand {
         abstract: "Serve the Jobs API over FastCGI.",
         discussion: """
             Without --listen, the listening socket is the one inherited as file descriptor 0, as spawn-fcgi \
-            passes it: spawn-fcgi -s /run/jobs-api/fcgi.sock -M 0660 -n -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
-            Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully.
+            passes it: spawn-fcgi -n -b 4096 -s /run/jobs-api/fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
+            Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully. Under systemd \
+            (Type=notify) it reports READY=1 once serving and, with WatchdogSec=, WATCHDOG=1 while no request has \
+            run for a whole watchdog interval.
             """)
 
     @Option(
@@ -29,6 +32,12 @@ struct JobsFCGI: ParsableCommand {
 
     @Option(help: ArgumentHelp("The mode of the socket file made for --listen unix:PATH, in octal.", valueName: "mode"))
     var socketMode: String = "0660"
+
+    @Option(
+        help: ArgumentHelp(
+            "The listen queue of the socket made for --listen: connections waiting for a thread (1–65535; the kernel caps it at net.core.somaxconn). Size it for the connections nginx may open at once; under spawn-fcgi, use its -b.",
+            valueName: "n"))
+    var listenBacklog: Int = FastCGIListener.defaultBacklog
 
     @Option(
         help: ArgumentHelp(
@@ -60,9 +69,15 @@ struct JobsFCGI: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "SQLite store: how long a write waits for another writer before the request answers 503, in milliseconds (0–60000).",
+            "SQLite store: how long a write waits in all, for this process's other writers and another process's lock, before the request answers 503, in milliseconds (0–60000).",
             valueName: "ms"))
     var sqliteBusyTimeout: Int = 5000
+
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL store: the session's statement_timeout, in milliseconds (0 turns it off, up to 600000). A statement running longer, or a server that stops answering for 2 s more, answers 503.",
+            valueName: "ms"))
+    var postgresStatementTimeout: Int = 5000
 
     func validate() throws {
         guard SQLiteOptions.Synchronous(name: sqliteSynchronous) != nil else {
@@ -71,9 +86,15 @@ struct JobsFCGI: ParsableCommand {
         guard (0...60_000).contains(sqliteBusyTimeout) else {
             throw ValidationError("--sqlite-busy-timeout must be 0 to 60000 milliseconds")
         }
+        guard (0...600_000).contains(postgresStatementTimeout) else {
+            throw ValidationError("--postgres-statement-timeout must be 0 to 600000 milliseconds")
+        }
         guard authFailureLimit == 0 || authFailureLimit >= FailedAuthenticationLimiter.minimumLimit else {
             throw ValidationError(
                 "--auth-failure-limit must be 0 (off) or at least \(FailedAuthenticationLimiter.minimumLimit)")
+        }
+        guard (1...65535).contains(listenBacklog) else {
+            throw ValidationError("--listen-backlog must be 1 to 65535")
         }
         if let threads, !(1...FastCGIServer.maximumThreadCount).contains(threads) {
             throw ValidationError("--threads must be 1 to \(FastCGIServer.maximumThreadCount)")
@@ -104,18 +125,21 @@ struct JobsFCGI: ParsableCommand {
 
     private func serve(log: ServerLog) throws {
         let location = try StoreLocation.resolve(option: store)
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        // Writers waiting on a lock another process holds never take every thread: one is left for reads.
         let sqliteOptions = SQLiteOptions(
             synchronous: SQLiteOptions.Synchronous(name: sqliteSynchronous) ?? .full,
-            busyTimeoutMilliseconds: sqliteBusyTimeout)
-        let connector = location.connector(sqliteOptions: sqliteOptions)
+            busyTimeoutMilliseconds: sqliteBusyTimeout, writerLimit: max(1, threadCount - 1))
+        let postgresOptions = PostgresOptions(
+            statementTimeoutMilliseconds: postgresStatementTimeout == 0 ? nil : postgresStatementTimeout)
+        let connector = location.connector(sqliteOptions: sqliteOptions, postgresOptions: postgresOptions)
         // Fails with the operator's fix (`jobsctl init`) when the store is missing or on another schema, before
         // a single connection is accepted. The connection closes again at once: each thread opens its own.
         _ = try connector.connect()
 
         let address = try listen.map { try FastCGIListenAddress(parsing: $0, socketMode: parsedSocketMode()) }
             ?? .inherited
-        let listener = try FastCGIListener(address)
-        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let listener = try FastCGIListener(address, backlog: Int32(listenBacklog))
         let delay = ScheduleDelay(parsing: scheduleDelay) ?? .nextMidnight
         let api = JobsAPI(
             scheduleDelay: delay,
@@ -123,8 +147,14 @@ struct JobsFCGI: ParsableCommand {
 
         log.write(
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "
-                + "store \(location.displayName)\(Self.describe(sqliteOptions, for: location)); schedule-delay \(delay)")
-        let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write)
+                + "store \(location.displayName)\(Self.describe(sqliteOptions, postgresOptions, for: location)); "
+                + "schedule-delay \(delay)")
+        // Under systemd with Type=notify (and WatchdogSec=), NOTIFY_SOCKET (and WATCHDOG_USEC) say where to report.
+        let notifier = ServiceNotifier(environment: ProcessInfo.processInfo.environment)
+        if let interval = notifier?.watchdogInterval {
+            log.write("watchdog: WATCHDOG=1 every \(interval / 4) while no request has run for \(interval)")
+        }
+        let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write, notifier: notifier)
         let shutdown = try server.run {
             JobsRequestHandler(api: api, store: try connector.connect(), log: log)
         }
@@ -132,11 +162,17 @@ struct JobsFCGI: ParsableCommand {
         log.write("stopped \(cause); served \(shutdown.requestsServed) request\(shutdown.requestsServed == 1 ? "" : "s")")
     }
 
-    /// The SQLite settings in force, for the start-up line; nothing for another store.
-    private static func describe(_ options: SQLiteOptions, for location: StoreLocation) -> String {
-        guard case .sqlite = location else { return "" }
-        let mode = options.synchronous == .full ? "full" : "normal"
-        return " (sqlite synchronous \(mode), busy timeout \(options.busyTimeoutMilliseconds) ms)"
+    /// The store's settings in force, for the start-up line.
+    private static func describe(
+        _ sqlite: SQLiteOptions, _ postgres: PostgresOptions, for location: StoreLocation
+    ) -> String {
+        switch location {
+        case .sqlite:
+            let mode = sqlite.synchronous == .full ? "full" : "normal"
+            return " (sqlite synchronous \(mode), busy timeout \(sqlite.busyTimeoutMilliseconds) ms)"
+        case .postgres:
+            return " (statement timeout \(postgres.statementTimeoutMilliseconds.map { "\($0) ms" } ?? "off"))"
+        }
     }
 
     /// `--socket-mode` as a number: octal digits, at most 0777.

@@ -6,7 +6,7 @@
  * reference server returns too): no parsing, no store, no log.
  *
  *   gcc -O2 -Wall -o ceiling ceiling.c -lfcgi -lpthread
- *   spawn-fcgi -F 1 -s SOCKET -M 0666 -- ceiling THREADS BODY
+ *   spawn-fcgi -F 1 -b 4096 -s SOCKET -M 0666 -- ceiling THREADS BODY
  */
 #include <fcgiapp.h>
 #include <pthread.h>
@@ -27,12 +27,18 @@ static void *serve(void *unused) {
         fprintf(stderr, "ceiling: cannot initialise a request\n");
         exit(1);
     }
+    char discard[4096];
     for (;;) {
         pthread_mutex_lock(&accept_mutex);
         int accepted = FCGX_Accept_r(request);
         pthread_mutex_unlock(&accept_mutex);
         if (accepted < 0) break;
         FCGX_PutStr(response, response_length, request->out);
+        /* jobs-fcgi's close: the input read to its end, then the connection closed without waiting for nginx to
+         * close its side (libfcgi's own close waits up to 2 s; `detached` skips that wait). */
+        while (FCGX_GetStr(discard, sizeof discard, request->in) > 0) {
+        }
+        request->detached = 1;
         FCGX_Finish_r(request);
     }
     return NULL;

@@ -142,7 +142,7 @@ start_servers() {
         && grep -q 'fastcgi_keep_conn on;' "$conf_dir/keepalive-site.conf" \
         || die "could not derive the keep-alive site from $conf_dir/jobs-api.conf"
 
-    spawn-fcgi -F "$processes" -s "$socket" -M 0666 -P "$run_dir/jobs-fcgi.pid" -- \
+    spawn-fcgi -F "$processes" -b 4096 -s "$socket" -M 0666 -P "$run_dir/jobs-fcgi.pid" -- \
         /bin/sh -c 'exec "$0" "$@" 2>>"$KA_APP_LOG"' "$bin_dir/jobs-fcgi" --store "$store" --threads "$threads" \
         --auth-failure-limit 0 >/dev/null || die "spawn-fcgi failed; see $KA_APP_LOG"
     "$(command -v nginx || echo /usr/sbin/nginx)" -p "$conf_dir/" -c "$conf_dir/nginx.conf" -e "$conf_dir/error.log" &

@@ -15,7 +15,9 @@
 -- or user, which changes nothing.
 --
 -- done() prints one line that deploy/bench.sh reads:
---   bench-result requests=N seconds=S p50_us=N p99_us=N expected=N unexpected=N socket_errors=N exhausted=N statuses=200:N,...
+--   bench-result requests=N seconds=S p50_us=N p99_us=N expected=N unexpected=N socket_errors=N exhausted=N
+--                no_retry_after=N statuses=200:N,...
+-- (no_retry_after: 503 answers without a Retry-After header.)
 
 local thread_list = {}
 local thread_count = 0
@@ -34,6 +36,7 @@ local next_index, end_index = 0, 0
 local counter = 0
 statuses = {}
 exhausted = 0
+no_retry_after = 0
 
 local function number(name)
     local value = tonumber(options[name])
@@ -105,17 +108,21 @@ end
 
 function response(status, response_headers, body)
     statuses[status] = (statuses[status] or 0) + 1
+    if status == 503 and response_headers["Retry-After"] == nil then
+        no_retry_after = no_retry_after + 1
+    end
 end
 
 function done(summary, latency, requests)
     local by_status = {}
-    local expected, unexpected, exhausted_total = 0, 0, 0
+    local expected, unexpected, exhausted_total, no_retry_after_total = 0, 0, 0, 0
     for _, thread in ipairs(thread_list) do
         local counts = thread:get("statuses") or {}
         for status, count in pairs(counts) do
             by_status[status] = (by_status[status] or 0) + count
         end
         exhausted_total = exhausted_total + (thread:get("exhausted") or 0)
+        no_retry_after_total = no_retry_after_total + (thread:get("no_retry_after") or 0)
     end
     -- done() runs in the setup environment, where init() never ran: the expected status comes from the thread.
     local expect = tonumber(thread_list[1]:get("options").expect)
@@ -136,7 +143,7 @@ function done(summary, latency, requests)
     local errors = summary.errors
     local socket_errors = errors.connect + errors.read + errors.write + errors.timeout
     io.write(string.format(
-        "bench-result requests=%d seconds=%.3f p50_us=%d p99_us=%d expected=%d unexpected=%d socket_errors=%d exhausted=%d statuses=%s\n",
+        "bench-result requests=%d seconds=%.3f p50_us=%d p99_us=%d expected=%d unexpected=%d socket_errors=%d exhausted=%d no_retry_after=%d statuses=%s\n",
         summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
-        expected, unexpected, socket_errors, exhausted_total, table.concat(parts, ",")))
+        expected, unexpected, socket_errors, exhausted_total, no_retry_after_total, table.concat(parts, ",")))
 end

@@ -30,8 +30,13 @@ public final class FastCGIListener: Sendable {
         var inode: UInt64
     }
 
-    /// Opens (or, for `.inherited`, checks) the listening socket. `backlog` is `listen(2)`'s queue length.
-    public init(_ address: FastCGIListenAddress, backlog: Int32 = 1024) throws {
+    /// The listen queue a created socket gets unless told otherwise: room for the connections nginx opens at once
+    /// when thousands of clients arrive together (the kernel caps it at `net.core.somaxconn`, 4096 by default).
+    public static let defaultBacklog = 4096
+
+    /// Opens (or, for `.inherited`, checks) the listening socket. `backlog` is `listen(2)`'s queue length for a
+    /// socket made here (an inherited one keeps the length its creator gave it: spawn-fcgi's `-b`).
+    public init(_ address: FastCGIListenAddress, backlog: Int32 = Int32(FastCGIListener.defaultBacklog)) throws {
         self.address = address
         switch address {
         case .inherited:

@@ -43,7 +43,7 @@ enum RequestHeadCheck {
         on descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: Int,
         shouldStop: () -> Bool
     ) -> Verdict {
-        let deadline = monotonicMilliseconds() + timeoutMilliseconds
+        let deadline = MonotonicClock.milliseconds() + timeoutMilliseconds
         var lastCount = -1
         while true {
             let count = recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
@@ -58,7 +58,7 @@ enum RequestHeadCheck {
                 lastCount = count
             }
             if shouldStop() { return .incomplete }
-            let remaining = deadline - monotonicMilliseconds()
+            let remaining = deadline - MonotonicClock.milliseconds()
             guard remaining > 0 else { return .invalid }
             if count > 0 {
                 // Part of a head is queued: poll would report it readable at once. Unless the peer is done
@@ -141,11 +141,4 @@ enum RequestHeadCheck {
 
     /// `POLLRDHUP` (Linux): the peer shut down its sending side. Not visible from Swift (it needs `_GNU_SOURCE`).
     private static let peerClosedEvent: Int16 = 0x2000
-
-    /// Milliseconds on the monotonic clock. The corresponding C function is `clock_gettime`.
-    private static func monotonicMilliseconds() -> Int {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Int(time.tv_sec) * 1000 + Int(time.tv_nsec) / 1_000_000
-    }
 }

@@ -61,6 +61,7 @@ final class RequestSlot {
         // Close-on-exec: not inherited by programs started later.
         let descriptor = cfastcgi_accept_cloexec(listeningDescriptor)
         guard descriptor >= 0 else { return 0 &- errno }
+        boundReads(of: descriptor)
         request.pointee.ipcFd = descriptor
         return 0
     }
@@ -70,6 +71,7 @@ final class RequestSlot {
         if request.pointee.ipcFd >= 0 { close(request.pointee.ipcFd) }
         request.pointee.ipcFd = -1
         request.pointee.keepConnection = 0
+        request.pointee.detached = 0
     }
 
     /// Reads the next request from the held connection. The corresponding C function is `FCGX_Accept_r`: 0, or
@@ -107,22 +109,76 @@ final class RequestSlot {
         }
     }
 
-    /// Reads and drops what is left of the request body, so that a connection kept for the next request is
-    /// positioned at its start. Past `discardLimit` bytes it stops and makes `finish` close the connection.
-    func discardInput() {
-        guard let input = request.pointee.in else { return }
+    /// Reads and drops what is left of the request body, within ``inputDeadlineMilliseconds`` and up to
+    /// ``discardLimit`` bytes. Returns whether the input ended (the empty `STDIN` record was read): only then is a
+    /// kept connection positioned at the start of the next request.
+    private func discardInput() -> Bool {
+        guard let input = request.pointee.in else { return true }
+        let deadline = MonotonicClock.milliseconds() + Self.inputDeadlineMilliseconds
         var total = 0
         while total <= Self.discardLimit {
-            let count = FCGX_GetStr(discardBuffer.baseAddress, Int32(discardBuffer.count), input)
-            if count <= 0 { return }
+            if FCGX_HasSeenEOF(input) != 0 { return true }
+            // One read per call at most, so that the deadline is checked between reads (each bounded by the
+            // connection's receive timeout): a peer sending a byte now and then holds the thread no longer.
+            let count = FCGX_GetStr(discardBuffer.baseAddress, Int32(min(discardBuffer.count, Self.readChunk)), input)
+            if count < 0 || FCGX_GetError(input) != 0 { return false }
+            if count == 0 { return FCGX_HasSeenEOF(input) != 0 }
             total += Int(count)
+            if MonotonicClock.milliseconds() >= deadline { return false }
         }
-        request.pointee.keepConnection = 0
+        return false
     }
 
-    /// Flushes the response, ends the request and frees its params. The corresponding C function is
-    /// `FCGX_Finish_r`; it closes the connection unless the web server asked to keep it and nothing failed.
+    /// Flushes the response and ends the request. The corresponding C function is `FCGX_Finish_r`.
+    ///
+    /// A connection the web server asked to keep (`FCGI_KEEP_CONN`) stays open, positioned at the next request,
+    /// when the rest of the input was read in time; any other connection is closed here at once. libfcgi's own
+    /// close is never used: after `shutdown(SHUT_WR)` it waits up to 2 s per read for the peer to close its side,
+    /// so a thread spent most of a request waiting for nginx to get round to closing the connection. That wait
+    /// guards against a TCP reset making the peer drop the answer while input it sent is still unread; here the
+    /// input is read to its end first (with a deadline), and whatever is still queued is read before closing.
     func finish() {
+        let inputEnded = discardInput()
+        let keep = request.pointee.keepConnection != 0 && inputEnded
+        // `detached`: if libfcgi closes the connection (a write or read failed), it closes it without waiting.
+        // `keepConnection`: otherwise it leaves the connection open, for this slot to keep or close.
+        request.pointee.detached = 1
+        request.pointee.keepConnection = 1
         FCGX_Finish_r(request)
+        let descriptor = request.pointee.ipcFd
+        guard !keep, descriptor >= 0 else { return }
+        request.pointee.ipcFd = -1
+        request.pointee.keepConnection = 0
+        request.pointee.detached = 0
+        closeAnswered(descriptor, inputEnded: inputEnded)
     }
+
+    /// Closes a connection whose answer is written: reads what the peer already sent (so that closing sends a
+    /// FIN rather than a reset), without waiting for more, then closes.
+    private func closeAnswered(_ descriptor: Int32, inputEnded: Bool) {
+        if !inputEnded { shutdown(descriptor, Int32(SHUT_WR)) }
+        var drained = 0
+        while drained <= Self.discardLimit {
+            let count = recv(descriptor, discardBuffer.baseAddress, discardBuffer.count, Int32(MSG_DONTWAIT))
+            if count <= 0 { break }
+            drained += count
+        }
+        close(descriptor)
+    }
+
+    /// Bounds each read of an accepted connection (the receive timeout, `SO_RCVTIMEO`): libfcgi reads with
+    /// blocking `read(2)`, and a peer that stops sending must not hold a thread. The request head is already
+    /// queued when libfcgi reads it (``RequestHeadCheck``), so only reading the body can wait this long.
+    func boundReads(of descriptor: Int32) {
+        var timeout = timeval(
+            tv_sec: Self.inputDeadlineMilliseconds / 1000, tv_usec: (Self.inputDeadlineMilliseconds % 1000) * 1000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// How long reading the rest of a request's input may take after the answer, in milliseconds (nginx sends
+    /// the whole request at once).
+    static let inputDeadlineMilliseconds = 1_000
+
+    /// The most bytes one read of the body asks libfcgi for: small enough that it reads the socket once.
+    private static let readChunk = 4096
 }

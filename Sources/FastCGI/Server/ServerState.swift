@@ -15,9 +15,12 @@ final class ServerState: @unchecked Sendable {
     private var ended = 0
     private var failure: (any Error)?
     private var served = 0
+    /// When each worker began the request it serves (monotonic milliseconds); `nil` while it serves none.
+    private var servingSince: [Int?]
 
     init(workerCount: Int) {
         waiting = Array(repeating: false, count: workerCount)
+        servingSince = Array(repeating: nil, count: workerCount)
     }
 
     var isStopping: Bool { mutex.withLock { stopping } }
@@ -41,8 +44,22 @@ final class ServerState: @unchecked Sendable {
         mutex.withLock { waiting[worker] = false }
     }
 
-    func countRequest() {
-        mutex.withLock { served += 1 }
+    /// Marks the worker as serving a request read just now.
+    func beginRequest(worker: Int, at now: Int) {
+        mutex.withLock { servingSince[worker] = now }
+    }
+
+    /// Counts a request answered; the worker serves none any more.
+    func countRequest(worker: Int) {
+        mutex.withLock {
+            served += 1
+            servingSince[worker] = nil
+        }
+    }
+
+    /// How long the longest request in progress has been served, in milliseconds (0 when none is).
+    func longestRequestMilliseconds(now: Int) -> Int {
+        mutex.withLock { servingSince.reduce(0) { longest, since in max(longest, since.map { now - $0 } ?? 0) } }
     }
 
     /// Records a failure that stops the server; the first one is what `run` throws.

@@ -106,12 +106,12 @@ final class Worker: Sendable {
                 continue serving
             }
 
+            state.beginRequest(worker: index, at: MonotonicClock.milliseconds())
             let request = slot.copyRequest()
             let response = handler.respond(to: request)
             slot.write(response.encoded(includingBody: !request.isHead))
-            slot.discardInput()
             slot.finish()
-            state.countRequest()
+            state.countRequest(worker: index)
         }
     }
 }

@@ -54,7 +54,7 @@ final class JobRun: @unchecked Sendable {
         let job = claimed.job
         if job.updatedAt == claimedAt {
             let late = Duration.milliseconds(max(0, claimedAt - job.startAt))
-            log.write("\(subject): scheduled → running, \(late.logText) after its startAt")
+            log.write("\(subject): scheduled → running, \(late.humanText) after its startAt")
         } else {
             log.write("\(subject): running → running: taken over (its previous worker's lease expired or was released)")
         }

@@ -25,17 +25,31 @@ final class PostgresConnection {
     private var lastResetError = ""
     /// Set by ``rollBack()`` inside ``transaction(_:)``, which then does not commit.
     private var rolledBack = false
+    /// How long a call waits for the server's answer before it gives the connection up; `nil` for no limit.
+    private let answerTimeout: Duration?
+    /// Set when a call gave up waiting: the session's state is unknown, so the next call starts a new one.
+    private var abandoned = false
 
-    /// Connects with `url` (a `postgresql://` URI or a `key=value` string). Defaults that the URL may override:
-    /// a 10-second connect timeout and application name `jobs-api`. The client encoding is always UTF-8.
-    init(url: String) throws {
+    /// Connects with `url` (a `postgresql://` URI or a `key=value` string). Defaults that the URL may override
+    /// (``PostgresOptions`` says why): a 5-second connect timeout, TCP keepalives (idle 30 s, then every 10 s,
+    /// 3 probes), `tcp_user_timeout` 30 s, application name `jobs-api`, and with `statementTimeoutMilliseconds`
+    /// the session's `statement_timeout` (through `options`). The client encoding is always UTF-8.
+    init(url: String, statementTimeoutMilliseconds: Int? = nil) throws {
         // With expand_dbname, the URL's own settings override the keywords before it, and later ones override it.
-        let pairs: [(String, String)] = [
-            ("connect_timeout", "10"),
+        var pairs: [(String, String)] = [
+            ("connect_timeout", "5"),
+            ("keepalives", "1"),
+            ("keepalives_idle", "30"),
+            ("keepalives_interval", "10"),
+            ("keepalives_count", "3"),
+            ("tcp_user_timeout", "30000"),
             ("fallback_application_name", "jobs-api"),
-            ("dbname", url),
-            ("client_encoding", "UTF8"),
         ]
+        if let statementTimeoutMilliseconds {
+            pairs.append(("options", "-c statement_timeout=\(statementTimeoutMilliseconds)"))
+        }
+        pairs += [("dbname", url), ("client_encoding", "UTF8")]
+        answerTimeout = statementTimeoutMilliseconds.map { .milliseconds($0) + PostgresOptions.answerGrace }
         let keywords = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
         defer {
@@ -80,17 +94,62 @@ final class PostgresConnection {
         let copies = texts.map { $0.map { strdup($0) } ?? nil }
         defer { copies.forEach { free($0) } }
         let pointers = copies.map { $0.map { UnsafePointer($0) } }
-        let raw = pointers.withUnsafeBufferPointer { buffer in
-            PQexecPrepared(handle, name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+        let sent = pointers.withUnsafeBufferPointer { buffer in
+            PQsendQueryPrepared(handle, name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
         }
-        return try checked(raw)
+        return try checked(awaitResult(sent: sent))
     }
 
-    /// Runs `sql` as it is, with no parameters (`PQexec`): transaction control and schema changes. `sql` may hold
-    /// several statements.
+    /// Runs `sql` as it is, with no parameters (as `PQexec` does): transaction control and schema changes. `sql`
+    /// may hold several statements.
     func executeScript(_ sql: String) throws {
         try reconnectIfLost()
-        _ = try checked(PQexec(handle, sql))
+        _ = try checked(awaitResult(sent: PQsendQuery(handle, sql)))
+    }
+
+    /// The answer to the query just sent (`sent` is what `PQsend…` returned): the first error result, or else the
+    /// last result, as `PQexec` gives. Waits at most ``answerTimeout``: a server that stopped answering (hung, or
+    /// cut off by the network while the socket stays open) must not hold the calling thread; the connection is
+    /// then abandoned and the call throws a connection failure. The corresponding C functions are `PQconsumeInput`,
+    /// `PQisBusy` and `PQgetResult`.
+    private func awaitResult(sent: Int32) throws -> OpaquePointer? {
+        guard sent != 0 else { return nil }
+        let deadline = answerTimeout.map { ContinuousClock.now + $0 }
+        while PQisBusy(handle) != 0 {
+            var waiting = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            var timeout: Int32 = -1
+            if let deadline {
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                guard remaining > .zero else {
+                    abandoned = true
+                    throw PostgresError(
+                        sqlState: nil,
+                        message: "no answer from the server within \(answerTimeout.map(Self.describe) ?? "")",
+                        isConnectionFailure: true)
+                }
+                let (seconds, attoseconds) = remaining.components
+                timeout = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            }
+            let ready = poll(&waiting, 1, timeout)
+            if ready < 0, errno != EINTR { break }
+            if ready > 0, PQconsumeInput(handle) == 0 { break }
+        }
+        var chosen: OpaquePointer?
+        while let result = PQgetResult(handle) {
+            if let kept = chosen, PQresultStatus(kept) == PGRES_FATAL_ERROR {
+                PQclear(result)
+            } else {
+                if let kept = chosen { PQclear(kept) }
+                chosen = result
+            }
+        }
+        return chosen
+    }
+
+    /// `1500 ms`.
+    private static func describe(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
     }
 
     /// The prepared statement's name for `sql`, preparing it on first use in this session.
@@ -98,7 +157,7 @@ final class PostgresConnection {
         if let name = prepared[sql] { return name }
         preparedCount += 1
         let name = "jobs_\(preparedCount)"
-        _ = try checked(PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        _ = try checked(awaitResult(sent: PQsendPrepare(handle, name, sql, Int32(parameterCount), nil)))
         prepared[sql] = name
         return name
     }
@@ -130,8 +189,8 @@ final class PostgresConnection {
             result = try body()
         } catch {
             // A lost connection has no transaction left to roll back; the reset comes with the next call.
-            if PQstatus(handle) == CONNECTION_OK {
-                _ = try? checked(PQexec(handle, "ROLLBACK"))
+            if PQstatus(handle) == CONNECTION_OK, !abandoned {
+                _ = try? checked(awaitResult(sent: PQsendQuery(handle, "ROLLBACK")))
             }
             throw error
         }
@@ -144,7 +203,7 @@ final class PostgresConnection {
     /// Rolls the open transaction back, for a body of ``transaction(_:)`` that decided to undo its work and
     /// return; the transaction then ends without a commit. The body runs no statement after it.
     func rollBack() throws {
-        _ = try checked(PQexec(handle, "ROLLBACK"))
+        _ = try checked(awaitResult(sent: PQsendQuery(handle, "ROLLBACK")))
         rolledBack = true
     }
 
@@ -155,7 +214,7 @@ final class PostgresConnection {
     /// connection is never sent anything but a closing notice.
     private func reconnectIfLost() throws {
         guard !inTransaction else { return }
-        if PQstatus(handle) == CONNECTION_OK {
+        if PQstatus(handle) == CONNECTION_OK, !abandoned {
             var probe = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
             var rounds = 0
             // A closing server sends an error message, then closes: two reads may be needed to see the end.
@@ -175,6 +234,7 @@ final class PostgresConnection {
                 isConnectionFailure: true)
         }
         PQreset(handle)
+        abandoned = false
         guard PQstatus(handle) == CONNECTION_OK else {
             lastFailedReset = Self.monotonicMilliseconds()
             lastResetError = PostgresError.text(PQerrorMessage(handle))?.trimmingTrailingNewlines() ?? "connection lost"

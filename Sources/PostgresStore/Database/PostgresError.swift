@@ -2,7 +2,9 @@ import CLibPQ
 
 /// A failure reported by libpq or the server: the SQLSTATE when the server gave one, and the message.
 ///
-/// The message is PostgreSQL's own text: it goes to the log through ``StoreError``, never to API clients.
+/// The message is PostgreSQL's own text, on one line: it goes to the log through ``StoreError``, never to API
+/// clients. For a server error it is the primary message only: the `DETAIL` of a constraint violation repeats the
+/// row's values (a user id), which no log line may carry.
 struct PostgresError: Error, CustomStringConvertible {
     /// The five-character SQLSTATE (`23505` for a unique violation, `08006` for a lost connection, …); `nil` when
     /// libpq failed before the server answered.
@@ -30,15 +32,30 @@ struct PostgresError: Error, CustomStringConvertible {
             return
         }
         let state = Self.text(PQresultErrorField(result, CLIBPQ_DIAG_SQLSTATE))
-        let message = Self.text(PQresultErrorMessage(result)) ?? Self.text(PQerrorMessage(connection)) ?? "unknown error"
+        let message = Self.text(PQresultErrorField(result, CLIBPQ_DIAG_MESSAGE_PRIMARY))
+            ?? Self.text(PQresultErrorMessage(result)) ?? Self.text(PQerrorMessage(connection)) ?? "unknown error"
         self.init(
             sqlState: state, message: message,
             isConnectionFailure: connectionBad || state.map(Self.isConnectionState) ?? false)
     }
 
     var description: String {
-        let trimmed = message.trimmingTrailingNewlines()
-        return sqlState.map { "\(trimmed) (SQLSTATE \($0))" } ?? trimmed
+        let line = Self.oneLine(message)
+        return sqlState.map { "\(line) (SQLSTATE \($0))" } ?? line
+    }
+
+    /// `text` on one line: libpq's messages run over several (`…failed: Connection refused\n\tIs the server
+    /// running…`); each break, with the indentation around it, becomes `; `.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline)
+            .map { line in
+                var part = Substring(line)
+                while let first = part.first, first == " " || first == "\t" { part = part.dropFirst() }
+                while let last = part.last, last == " " || last == "\t" { part = part.dropLast() }
+                return part
+            }
+            .filter { !$0.isEmpty }
+            .joined(separator: "; ")
     }
 
     /// SQLSTATEs saying the connection or the server went away: class 08 (connection exception) and the

@@ -1,5 +1,11 @@
 import CSQLite3
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One open SQLite database handle (`sqlite3 *`) and the statements prepared on it.
 ///
 /// Opened with `SQLITE_OPEN_NOMUTEX`: SQLite takes no lock of its own around each call, because a connection is
@@ -20,6 +26,14 @@ final class SQLiteConnection {
     var writeGate: SQLiteWriteGate?
     /// Whether this connection holds ``writeGate`` now (a write inside a transaction that holds it already).
     private var holdsWriteGate = false
+    /// How long a statement waits for another connection's lock (``setBusyTimeout(milliseconds:)``). Not what
+    /// `PRAGMA busy_timeout` reports: that is SQLite's own handler's, replaced here.
+    private(set) var busyTimeoutMilliseconds = 0
+    private var busyTimeout: Duration { .milliseconds(busyTimeoutMilliseconds) }
+    /// While a write holds the gate: when its wait must end, counted from its arrival at the gate.
+    private var writeDeadline: ContinuousClock.Instant?
+    /// When the current wait for another connection's lock began.
+    private var busySince = ContinuousClock.now
     /// The process's group commit and checkpoint turn for this store, shared like ``writeGate``; `nil` leaves
     /// both to SQLite (see ``finishWrites()``).
     var logSync: SQLiteLogSync?
@@ -57,32 +71,73 @@ final class SQLiteConnection {
         // Finalize the statements before the handle; `sqlite3_close_v2` would otherwise wait for them
         // (a "zombie" connection) rather than fail, so nothing leaks even if one is still referenced.
         statements.removeAll()
-        // The WAL hook's context is this object (see moveCheckpointsOutOfCommits()).
+        // The WAL hook's and the busy handler's context is this object.
         sqlite3_wal_hook(handle, nil, nil)
+        sqlite3_busy_handler(handle, nil, nil)
         sqlite3_close_v2(handle)
     }
 
     /// Whether a transaction is open (the connection is not in autocommit mode).
     var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
-    /// The corresponding C function is `sqlite3_busy_timeout`.
+    /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`; a write
+    /// waits that long in all, its turn at the ``writeGate`` included. Sleeps as `sqlite3_busy_timeout` does (1,
+    /// 2, 5, 10, … ms between tries). The corresponding C function is `sqlite3_busy_handler`.
     func setBusyTimeout(milliseconds: Int) {
-        sqlite3_busy_timeout(handle, Int32(clamping: max(0, milliseconds)))
+        busyTimeoutMilliseconds = max(0, milliseconds)
+        sqlite3_busy_handler(handle, { context, count in
+            guard let context else { return 0 }
+            let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+            return connection.waitForBusyLock(attempt: Int(count)) ? 1 : 0
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// SQLite's busy handler: sleeps before try `attempt + 1` and returns true, or returns false when the wait is
+    /// over (SQLite then fails with `SQLITE_BUSY`).
+    private func waitForBusyLock(attempt: Int) -> Bool {
+        let now = ContinuousClock.now
+        if attempt == 0 { busySince = now }
+        let deadline = writeDeadline ?? busySince + busyTimeout
+        let remaining = now.duration(to: deadline)
+        guard remaining > .zero else { return false }
+        if holdsWriteGate, busySince.duration(to: now) >= SQLiteWriteGate.blockedAfter {
+            writeGate?.holderIsBlocked()
+        }
+        let delays = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50]
+        let delay = min(Duration.milliseconds(attempt < delays.count ? delays[attempt] : 100), remaining)
+        let (seconds, attoseconds) = delay.components
+        usleep(UInt32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        return true
     }
 
     /// Runs `body` holding the ``writeGate``, unless this connection holds it already or has none: a write
     /// statement or transaction waits here for the other threads' writes instead of in SQLite's busy handler.
-    func serializingWrites<Result>(_ body: () throws -> Result) rethrows -> Result {
+    /// The write's deadline (now plus the busy timeout) bounds both waits; a writer that gives up at the gate
+    /// throws `SQLITE_BUSY`, as SQLite does when its own wait ends.
+    func serializingWrites<Result>(_ body: () throws -> Result) throws -> Result {
         guard let writeGate, !holdsWriteGate else { return try body() }
-        return try writeGate.withLock {
-            holdsWriteGate = true
-            defer {
-                holdsWriteGate = false
-                wroteSinceFinish = true
-            }
+        return try holding(writeGate) {
+            defer { wroteSinceFinish = true }
             return try body()
         }
+    }
+
+    /// Runs `body` holding `gate`, with a deadline of now plus the busy timeout for both waits.
+    func holding<Result>(_ gate: SQLiteWriteGate, _ body: () throws -> Result) throws -> Result {
+        let deadline = ContinuousClock.now + busyTimeout
+        guard gate.enter(deadline: deadline) else {
+            throw SQLiteError(
+                code: SQLITE_BUSY,
+                message: "another process held the store's write lock; this write waited its busy timeout")
+        }
+        holdsWriteGate = true
+        writeDeadline = deadline
+        defer {
+            writeDeadline = nil
+            holdsWriteGate = false
+            gate.leave()
+        }
+        return try body()
     }
 
     // MARK: Statements
