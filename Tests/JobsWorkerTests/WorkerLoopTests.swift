@@ -40,7 +40,8 @@ import Testing
         let program = try fixture.script("exit 0")
         let job = fixture.store.add(user: "orphan", startAt: 1000)
         // Another worker claimed it with a lease that has already ended, then died.
-        _ = try fixture.store.claimDueJobs(owner: "dead-worker", now: 2000, leaseUntil: 3000, limit: 1)
+        _ = try fixture.store.claimDueJobs(
+            owner: "dead-worker", now: 2000, leaseUntil: 3000, limit: 1, actions: [.deleteUserData])
 
         let summary = try worker(fixture, fixture.configuration(program: program, once: true)).run()
         #expect(summary.completed == 1)
@@ -52,7 +53,7 @@ import Testing
         let fixture = try RunFixture()
         let program = try fixture.script("touch \"$DIR/started-$JOB_ID\"\nsleep 0.3\ntouch \"$DIR/finished-$JOB_ID\"")
         let job = fixture.store.add(user: "short", startAt: 1000)
-        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(5)))
+        let worker = worker(fixture, try fixture.configuration(program: program, grace: .seconds(5)))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
         #expect(eventually(timeout: 5) { fixture.directory.exists("started-\(job.id)") })
@@ -69,7 +70,7 @@ import Testing
         let fixture = try RunFixture()
         let program = try fixture.script("touch \"$DIR/started-$JOB_ID\"\nsleep 30")
         let jobs = (0..<2).map { fixture.store.add(user: "long-\($0)", startAt: 1000) }
-        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(20)))
+        let worker = worker(fixture, try fixture.configuration(program: program, grace: .seconds(20)))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
         #expect(eventually(timeout: 5) { jobs.allSatisfy { fixture.directory.exists("started-\($0.id)") } })
@@ -91,7 +92,7 @@ import Testing
     @Test func aWorkerThatRunsUntilStoppedPicksUpJobsAsTheyBecomeDue() throws {
         let fixture = try RunFixture()
         let program = try fixture.script("exit 0")
-        let worker = worker(fixture, fixture.configuration(program: program))
+        let worker = worker(fixture, try fixture.configuration(program: program))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
         let job = fixture.store.add(user: "soon", startAt: JobsAPI.now() + 300)
