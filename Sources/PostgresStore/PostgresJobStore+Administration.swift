@@ -186,8 +186,8 @@ extension PostgresJobStore {
         try insert(job, projectID: projectID)
     }
 
-    /// Stores every job, in order, in one transaction: for each, the project's next position (its row lock, held
-    /// to the commit, so the ids follow the positions), then the insert, which `jobs_one_active` may refuse. A
+    /// Stores every job, in order, in one transaction: the project's next positions at once (and its row lock,
+    /// held to the commit, so the ids follow the positions), then each insert, which `jobs_one_active` may refuse. A
     /// refusal rolls the whole transaction back and names the active job: one stored before, or an earlier one of
     /// this import (the transaction sees its own rows). If that active job ended between the refused insert and
     /// the lookup, the insert is tried again at the same position, a few times at most.
@@ -199,17 +199,20 @@ extension PostgresJobStore {
                 try connection.transaction {
                     var ids: [Int64] = []
                     ids.reserveCapacity(jobs.count)
+                    guard !jobs.isEmpty else { return .imported(ids: []) }
+                    guard
+                        let last = try connection.firstRow(
+                            SQL.takePositions, [.integer(projectID), .integer(Int64(jobs.count))],
+                            decode: { $0.int64(at: 0) })
+                    else {
+                        throw StoreError(.invalid, "No project with id \(projectID)")
+                    }
                     for (index, job) in jobs.enumerated() {
-                        guard
-                            let position = try connection.firstRow(
-                                SQL.nextPosition, [.integer(projectID)], decode: { $0.int64(at: 0) })
-                        else {
-                            throw StoreError(.invalid, "No project with id \(projectID)")
-                        }
+                        let position = last - Int64(jobs.count) + 1 + Int64(index)
                         let parameters = Self.insertParameters(job, projectID: projectID) + [.integer(position)]
                         var stored: Int64?
                         for _ in 1...5 {
-                            if let id = try connection.firstRow(SQL.insertJob, parameters, decode: { $0.int64(at: 0) }) {
+                            if let id = try connection.firstRow(SQL.importJob, parameters, decode: { $0.int64(at: 0) }) {
                                 stored = id
                                 break
                             }

@@ -39,6 +39,18 @@ extension PostgresJobStore {
         /// id from the sequence, so within a project id order equals position order.
         static let nextPosition =
             "UPDATE projects SET last_position = last_position + 1 WHERE id = $1 RETURNING last_position"
+        /// `$2` positions of project `$1` at once (and its row lock), for an import in one transaction: the last one
+        /// comes back.
+        static let takePositions =
+            "UPDATE projects SET last_position = last_position + $2 WHERE id = $1 RETURNING last_position"
+        /// ``insertJob`` for an import, which needs only the id back.
+        static let importJob = """
+            INSERT INTO jobs (description, status, action, reference_id, created_at, updated_at, start_at, errors,
+                project_id, position)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (project_id, action, reference_id) WHERE status IN ('scheduled', 'running') DO NOTHING
+            RETURNING id
+            """
         /// Inserts unless `jobs_one_active` holds an active job with the same project, action and user: then no
         /// row comes back (`ON CONFLICT … DO NOTHING` names that partial index as its arbiter).
         static let insertJob = """

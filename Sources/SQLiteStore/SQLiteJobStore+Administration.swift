@@ -190,9 +190,9 @@ extension SQLiteJobStore {
         try insert(job, projectID: projectID)
     }
 
-    /// Stores every job, in order, in one `BEGIN IMMEDIATE` transaction, each as ``insert(_:projectID:)`` stores
-    /// one (the active-job read, the next position, the insert); the first conflict rolls the whole transaction
-    /// back. The transaction holds the write lock throughout: other writers wait (up to their busy timeout).
+    /// Stores every job, in order, in one `BEGIN IMMEDIATE` transaction: the project's next positions taken at
+    /// once, then for each job the active-job read (as ``insert(_:projectID:)`` does) and the insert; the first
+    /// conflict rolls the whole transaction back. The transaction holds the write lock throughout: other writers wait (up to their busy timeout).
     public func importJobs(_ jobs: [NewJob], projectID: Int64) throws -> ImportOutcome {
         /// Thrown inside the transaction to roll it back with the outcome to report.
         struct Refused: Error { let outcome: ImportOutcome }
@@ -201,6 +201,17 @@ extension SQLiteJobStore {
                 try connection.immediateTransaction {
                     var ids: [Int64] = []
                     ids.reserveCapacity(jobs.count)
+                    guard !jobs.isEmpty else { return .imported(ids: []) }
+                    // Every position at once: under the write lock nobody else takes one, and a refusal rolls
+                    // this back with the rest.
+                    guard
+                        let last = try connection.firstRow(
+                            SQL.takePositions, [.integer(projectID), .integer(Int64(jobs.count))],
+                            decode: { $0.int64(at: 0) })
+                    else {
+                        throw StoreError(.invalid, "No project with id \(projectID)")
+                    }
+                    var position = last - Int64(jobs.count)
                     for (index, job) in jobs.enumerated() {
                         if job.status.isCancellable,
                             let existingID = try connection.firstRow(
@@ -215,15 +226,10 @@ extension SQLiteJobStore {
                             }
                             throw Refused(outcome: .conflict(index: index, existingJobID: existingID))
                         }
-                        guard
-                            let position = try connection.firstRow(
-                                SQL.takePosition, [.integer(projectID)], decode: { $0.int64(at: 0) })
-                        else {
-                            throw StoreError(.invalid, "No project with id \(projectID)")
-                        }
+                        position += 1
                         guard
                             let id = try connection.firstRow(
-                                SQL.insertJob, Self.insertBindings(job, projectID: projectID, position: position),
+                                SQL.importJob, Self.insertBindings(job, projectID: projectID, position: position),
                                 decode: { $0.int64(at: 0) })
                         else {
                             throw StoreError(.internal, "Inserting a job returned no row")

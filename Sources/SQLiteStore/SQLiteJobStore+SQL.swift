@@ -39,6 +39,17 @@ extension SQLiteJobStore {
         /// The next position of project `?1`, taken in the insert's transaction (under the write lock).
         static let takePosition = SQLiteQuery(
             "UPDATE projects SET last_position = last_position + 1 WHERE id = ?1 RETURNING last_position")
+        /// `?2` positions of project `?1` at once, for an import in one transaction: the last one comes back.
+        static let takePositions = SQLiteQuery(
+            "UPDATE projects SET last_position = last_position + ?2 WHERE id = ?1 RETURNING last_position")
+        /// ``insertJob`` for an import, which needs only the id back.
+        static let importJob = SQLiteQuery(
+            """
+                INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
+                    start_at, errors, position)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                RETURNING id
+                """)
         static let insertJob = SQLiteQuery(
             """
                 INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,

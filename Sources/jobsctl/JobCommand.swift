@@ -88,13 +88,13 @@ struct JobCommand: ParsableCommand {
             let store = try storeOptions.administration()
             let project = try store.existingProject(projectKey)
 
-            let parsed: [(line: Int, job: NewJob)]
+            let lines: [Int]
+            let jobs: [NewJob]
             do {
-                parsed = try JobImport.parse(bytes: try readInput(), now: JobsAPI.now())
-            } catch {
+                (lines, jobs) = try JobImport.parseDocument(bytes: try readInput(), now: JobsAPI.now())
+            } catch let error as JobImport.LineError {
                 throw CLIError("\(error); nothing was imported")
             }
-            let jobs = parsed.map(\.job)
             switch try store.importJobs(jobs, projectID: project.id) {
             case .imported(let ids):
                 var lines = Output.Lines()
@@ -111,13 +111,13 @@ struct JobCommand: ParsableCommand {
             case .conflict(let index, let existing):
                 let job = jobs[index]
                 throw CLIError(
-                    "line \(parsed[index].line): user \(Output.quoted(job.referenceID)) already has an active "
+                    "line \(lines[index]): user \(Output.quoted(job.referenceID)) already has an active "
                         + "\(job.action.rawValue) job in project \(projectKey) (jobId \(existing)); nothing was imported")
             case .duplicate(let index, let earlier):
                 let job = jobs[index]
                 throw CLIError(
-                    "line \(parsed[index].line): user \(Output.quoted(job.referenceID)) has an active "
-                        + "\(job.action.rawValue) job on line \(parsed[earlier].line) already (one active job per user "
+                    "line \(lines[index]): user \(Output.quoted(job.referenceID)) has an active "
+                        + "\(job.action.rawValue) job on line \(lines[earlier]) already (one active job per user "
                         + "and action); nothing was imported")
             }
         }

@@ -31,7 +31,15 @@ public enum JobImport {
     /// ``parse(lines:now:)`` over the document's bytes, each line decoded on its own: a line that is not UTF-8
     /// is refused by its number, and the document is never held twice (as bytes and as one string).
     public static func parse(bytes: [UInt8], now: Int64) throws(LineError) -> [(line: Int, job: NewJob)] {
-        var jobs: [(line: Int, job: NewJob)] = []
+        let document = try parseDocument(bytes: bytes, now: now)
+        return Array(zip(document.lines, document.jobs))
+    }
+
+    /// ``parse(bytes:now:)`` as two arrays, the jobs and the number of the line of each: what an import of
+    /// millions of lines keeps in memory while it stores them.
+    public static func parseDocument(bytes: [UInt8], now: Int64) throws(LineError) -> (lines: [Int], jobs: [NewJob]) {
+        var lines: [Int] = []
+        var jobs: [NewJob] = []
         var start = 0
         var number = 0
         while start <= bytes.count {
@@ -43,9 +51,10 @@ public enum JobImport {
             guard let text = String(validating: line, as: UTF8.self) else {
                 throw LineError(line: number, reason: "not UTF-8")
             }
-            jobs.append((number, try parse(line: text, number: number, now: now)))
+            jobs.append(try parse(line: text, number: number, now: now))
+            lines.append(number)
         }
-        return jobs
+        return (lines, jobs)
     }
 
     /// Space, tab, carriage return and the other white space a line may hold and still count as blank.
