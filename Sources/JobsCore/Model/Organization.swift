@@ -50,11 +50,6 @@ public struct APIKeyRecord: Sendable, Equatable {
         self.revokedAt = revokedAt
         self.expiresAt = expiresAt
     }
-
-    /// Whether the key authenticates requests at `time`: not revoked, and not past its expiry.
-    public func isActive(at time: Int64) -> Bool {
-        revokedAt == nil && (expiresAt.map { time < $0 } ?? true)
-    }
 }
 
 /// The identity a valid bearer key stands for.
