@@ -3,16 +3,19 @@ import JobsCore
 /// A fake store for testing the API in-process (unit tests, fuzz targets): the same contract as the real stores,
 /// kept in arrays. Not thread-safe: one store per test or per fuzz input.
 public final class InMemoryJobStore: JobStore {
-    /// An API key as the store knows it: its hash, whom it stands for, and whether it was revoked.
+    /// An API key as the store knows it: its hash, whom it stands for, whether it was revoked, and when it
+    /// expires.
     public struct Key: Sendable {
         public var hash: APIKeyHash
         public var principal: Principal
         public var revoked: Bool
+        public var expiresAt: Int64?
 
-        public init(hash: APIKeyHash, principal: Principal, revoked: Bool) {
+        public init(hash: APIKeyHash, principal: Principal, revoked: Bool, expiresAt: Int64? = nil) {
             self.hash = hash
             self.principal = principal
             self.revoked = revoked
+            self.expiresAt = expiresAt
         }
     }
 
@@ -28,9 +31,9 @@ public final class InMemoryJobStore: JobStore {
     /// An empty store.
     public init() {}
 
-    public func principal(forKeyHash hash: APIKeyHash) throws -> Principal? {
+    public func principal(forKeyHash hash: APIKeyHash, at time: Int64) throws -> Principal? {
         if let failure { throw failure }
-        return keys.first { $0.hash == hash && !$0.revoked }?.principal
+        return keys.first { $0.hash == hash && !$0.revoked && ($0.expiresAt.map { time < $0 } ?? true) }?.principal
     }
 
     public func project(key: ProjectKey, organizationID: Int64) throws -> Project? {

@@ -27,8 +27,8 @@ public struct ActionProgram: Sendable, Equatable, CustomStringConvertible {
         }
         let name = String(text[..<equals])
         let path = String(text[text.index(after: equals)...])
-        guard !name.isEmpty, name.utf8.allSatisfy(Self.isNameByte) else {
-            throw WorkerError("\"\(name)\" is not an action name (letters, digits, _ . -)")
+        guard JobAction.isValidName(name) else {
+            throw WorkerError("\"\(name)\" is not an action name (1–\(Job.maximumActionLength) letters, digits, _ . -)")
         }
         guard !path.isEmpty else { throw WorkerError("no executable given for action \(name)") }
         let absolute: String
@@ -52,16 +52,6 @@ public struct ActionProgram: Sendable, Equatable, CustomStringConvertible {
 
     /// `NAME=EXECUTABLE`, as given.
     public var description: String { "\(action.rawValue)=\(executable)" }
-
-    private static func isNameByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
-            return true
-        default:
-            return false
-        }
-    }
 
     private static func workingDirectory() -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

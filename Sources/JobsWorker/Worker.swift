@@ -9,9 +9,9 @@ import Darwin
 /// Runs due jobs: claims them from the store under a lease, runs each one's program on a thread of its own, and
 /// writes the result.
 ///
-/// The thread that calls ``run()`` claims: whenever a slot is free it claims up to that many due jobs in one
-/// atomic step (`scheduled` jobs whose `startAt` passed, oldest first, and `running` jobs whose worker's lease
-/// expired), and looks again at once while claims come back full, otherwise after ``WorkerConfiguration/pollInterval``.
+/// The thread that calls ``run()`` claims: whenever a slot is free it claims up to that many due jobs of its
+/// actions in one atomic step (`scheduled` jobs whose `startAt` passed, oldest first, and `running` jobs whose
+/// worker's lease expired; a job of an action it has no program for is left for a worker that has one), and looks again at once while claims come back full, otherwise after ``WorkerConfiguration/pollInterval``.
 /// Each job then runs as a ``JobRun`` on its own thread, with its own store connection. Since claims are
 /// atomic in the store, any number of workers, in any number of processes, can share one store.
 ///
@@ -89,8 +89,8 @@ public final class Worker: @unchecked Sendable {
             "worker \(configuration.owner) started: concurrency \(configuration.concurrency), poll "
                 + "\(configuration.pollInterval.settingText), lease \(configuration.lease.settingText), action timeout "
                 + "\(configuration.actionTimeout?.settingText ?? "none"), grace \(configuration.grace.settingText)"
-                + (configuration.runOnce ? ", once" : "") + "; actions: "
-                + (programs.isEmpty ? "none (every job fails)" : programs.joined(separator: " ")))
+                + (configuration.runOnce ? ", once" : "") + "; actions: " + programs.joined(separator: " ")
+                + " (jobs of other actions are left for a worker that runs them)")
 
         var claimFailure: (any Error)?
         var moreMayBeDue = true
@@ -141,8 +141,10 @@ public final class Worker: @unchecked Sendable {
     /// Claims up to `limit` due jobs and starts a run for each; returns how many it claimed.
     private func claim(limit: Int, on store: any WorkerStore) throws -> Int {
         let now = JobsAPI.now()
+        // Within the bounds of WorkerConfiguration, this sum stays far from overflow.
         let claimed = try store.claimDueJobs(
-            owner: configuration.owner, now: now, leaseUntil: now + configuration.lease.inMilliseconds, limit: limit)
+            owner: configuration.owner, now: now, leaseUntil: now + configuration.lease.inMilliseconds, limit: limit,
+            actions: configuration.actions)
         for job in claimed.sorted(by: { ($0.job.startAt, $0.job.id) < ($1.job.startAt, $1.job.id) }) {
             let run = JobRun(claimed: job, configuration: configuration, baseEnvironment: baseEnvironment, log: log)
             run.logClaim(claimedAt: now)

@@ -8,30 +8,69 @@ import Darwin
 
 /// How a worker runs: which program carries out which action, how many jobs at once, how often it looks for due
 /// jobs, how long its leases last, how long a program may take.
+///
+/// Every value is checked against ``Bounds`` when the configuration is made, whoever makes it (`jobsctl worker`
+/// from its options, a test, another program): a worker never runs with a value that could make its arithmetic
+/// trap, nor without a program to run.
 public struct WorkerConfiguration: Sendable {
     /// The name this worker's leases carry; unique per worker process.
-    public var owner: String
-    /// The program of each action; a job whose action has none fails.
-    public var programs: [JobAction: ActionProgram]
+    public let owner: String
+    /// The program of each action. The worker claims only jobs of these actions; at least one.
+    public let programs: [JobAction: ActionProgram]
     /// Jobs run at once, each by a program of its own.
-    public var concurrency: Int
+    public let concurrency: Int
     /// How long the worker waits between two looks for due jobs when the last look found none to spare.
-    public var pollInterval: Duration
+    public let pollInterval: Duration
     /// How long a claim or a renewal keeps a job this worker's. Another worker takes over a job whose lease
     /// expired: the time a crashed worker's jobs wait.
-    public var lease: Duration
+    public let lease: Duration
     /// How often a running job's lease is renewed, which is also how the worker notices that it was cancelled
     /// (the renewal finds it no longer running): the bound on the time a cancelled program keeps running.
-    public var watchInterval: Duration
+    public let watchInterval: Duration
     /// How long a program may run before it is stopped and its job fails; `nil` for no limit.
-    public var actionTimeout: Duration?
+    public let actionTimeout: Duration?
     /// How long a program asked to stop (SIGTERM) has before it is killed (SIGKILL); also how long running
-    /// programs may take to finish when the worker is asked to stop.
-    public var grace: Duration
+    /// programs may finish when the worker is asked to stop.
+    public let grace: Duration
     /// Run the jobs due now, then return, instead of running until stopped.
-    public var runOnce: Bool
+    public let runOnce: Bool
     /// The most bytes of a program's standard error kept as a failed job's `errors`.
-    public var errorsLimit: Int
+    public let errorsLimit: Int
+
+    /// The actions this worker claims jobs of: those it has a program for, in name order.
+    public var actions: [JobAction] { programs.keys.sorted { $0.rawValue < $1.rawValue } }
+
+    /// The range each setting must fall in.
+    ///
+    /// They keep every sum the worker makes far from overflow: store times are milliseconds since the epoch
+    /// (about 2^41 today), and the largest sum, `now + lease` for a lease's end, adds at most 86,400,000 to
+    /// one; the deadlines on the monotonic clock add a grace period, a lease and a timeout of at most a year
+    /// together, where `Duration` holds about 5 × 10^21 years.
+    public enum Bounds {
+        public static let concurrency: ClosedRange<Int> = 1...64
+        public static let pollInterval: ClosedRange<Duration> = .milliseconds(50) ... .seconds(3_600)
+        public static let lease: ClosedRange<Duration> = .milliseconds(100) ... .seconds(86_400)
+        public static let watchInterval: ClosedRange<Duration> = .milliseconds(1) ... .seconds(3_600)
+        public static let actionTimeout: ClosedRange<Duration> = .milliseconds(1) ... .seconds(366 * 86_400)
+        public static let grace: ClosedRange<Duration> = .zero ... .seconds(3_600)
+        /// At most 4,096 bytes of output, so that `errors` stays within ``JobsCore/Job/maximumErrorsBytes``
+        /// with its cause in front, whatever the output holds.
+        public static let errorsLimit: ClosedRange<Int> = 1...4_096
+    }
+
+    /// A setting outside its ``Bounds``, or no program at all.
+    public struct SettingError: Error, CustomStringConvertible, Sendable, Equatable {
+        /// Which setting.
+        public enum Setting: String, Sendable {
+            case programs, concurrency, pollInterval, lease, watchInterval, actionTimeout, grace, errorsLimit
+        }
+
+        public var setting: Setting
+        /// What the setting accepts: `must be 0.1 to 86400 seconds`.
+        public var rule: String
+
+        public var description: String { "\(setting.rawValue) \(rule)" }
+    }
 
     /// The default watch interval for a lease: half a second, or a quarter of a shorter lease, so that a lease
     /// always sees a few renewals before it ends.
@@ -39,24 +78,68 @@ public struct WorkerConfiguration: Sendable {
         min(.milliseconds(500), lease / 4)
     }
 
-    /// A configuration; `watchInterval` defaults to ``watchInterval(forLease:)``. Concurrency and the errors
-    /// limit are at least 1.
+    /// A configuration; `watchInterval` defaults to ``watchInterval(forLease:)``. Throws ``SettingError`` for
+    /// the first value outside its ``Bounds``, and for no program at all: a worker without one would run nothing.
     public init(
         owner: String = WorkerConfiguration.uniqueOwner(), programs: [JobAction: ActionProgram],
         concurrency: Int = 2, pollInterval: Duration = .seconds(5), lease: Duration = .seconds(30),
         watchInterval: Duration? = nil, actionTimeout: Duration? = .seconds(3600), grace: Duration = .seconds(10),
         runOnce: Bool = false, errorsLimit: Int = 4096
-    ) {
+    ) throws(SettingError) {
+        guard !programs.isEmpty else {
+            throw SettingError(
+                setting: .programs,
+                rule: "is empty: no action is configured, so the worker would run nothing. Give each action's "
+                    + "program with --action NAME=EXECUTABLE or JOBS_WORKER_ACTIONS (for example "
+                    + "delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data)")
+        }
+        func check(_ value: Duration, _ range: ClosedRange<Duration>, _ setting: SettingError.Setting) throws(SettingError) {
+            guard range.contains(value) else {
+                throw SettingError(setting: setting, rule: "must be \(Self.secondsText(range)) seconds")
+            }
+        }
+        guard Bounds.concurrency.contains(concurrency) else {
+            throw SettingError(
+                setting: .concurrency,
+                rule: "must be \(Bounds.concurrency.lowerBound) to \(Bounds.concurrency.upperBound)")
+        }
+        try check(pollInterval, Bounds.pollInterval, .pollInterval)
+        try check(lease, Bounds.lease, .lease)
+        let watch = watchInterval ?? Self.watchInterval(forLease: lease)
+        try check(watch, Bounds.watchInterval, .watchInterval)
+        if let actionTimeout { try check(actionTimeout, Bounds.actionTimeout, .actionTimeout) }
+        try check(grace, Bounds.grace, .grace)
+        guard Bounds.errorsLimit.contains(errorsLimit) else {
+            throw SettingError(
+                setting: .errorsLimit,
+                rule: "must be \(Bounds.errorsLimit.lowerBound) to \(Bounds.errorsLimit.upperBound) bytes")
+        }
         self.owner = owner
         self.programs = programs
-        self.concurrency = max(1, concurrency)
+        self.concurrency = concurrency
         self.pollInterval = pollInterval
         self.lease = lease
-        self.watchInterval = watchInterval ?? Self.watchInterval(forLease: lease)
+        self.watchInterval = watch
         self.actionTimeout = actionTimeout
         self.grace = grace
         self.runOnce = runOnce
-        self.errorsLimit = max(1, errorsLimit)
+        self.errorsLimit = errorsLimit
+    }
+
+    /// `0.05 to 3600`: a range of durations in seconds, as the options give them.
+    public static func secondsText(_ range: ClosedRange<Duration>) -> String {
+        "\(secondsText(range.lowerBound)) to \(secondsText(range.upperBound))"
+    }
+
+    /// `0.05`, `3600`: a duration in seconds, without trailing zeros.
+    static func secondsText(_ duration: Duration) -> String {
+        let milliseconds = duration.inMilliseconds
+        let whole = milliseconds / 1000
+        var fraction = String(milliseconds % 1000)
+        guard fraction != "0" else { return String(whole) }
+        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(whole).\(fraction)"
     }
 
     /// `HOST/PID/RANDOM`: tells workers apart in the store and the log, also across restarts that reuse a pid.
@@ -67,5 +150,16 @@ public struct WorkerConfiguration: Sendable {
         var generator = SystemRandomNumberGenerator()
         let suffix = String(UInt32.random(in: 0...UInt32.max, using: &generator), radix: 16)
         return "\(host)/\(getpid())/\(suffix)"
+    }
+}
+
+extension Duration {
+    /// A number of seconds as the worker's options give it (`0.5`, `30`), to the millisecond; `nil` for a value
+    /// that is not finite. Values beyond any bound (±10^12 s) become the largest or smallest duration, which
+    /// every bound refuses, instead of trapping in the conversion.
+    public static func seconds(checking seconds: Double) -> Duration? {
+        guard seconds.isFinite else { return nil }
+        guard abs(seconds) <= 1e12 else { return seconds > 0 ? .seconds(Int64.max) : .seconds(Int64.min) }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

@@ -21,6 +21,13 @@ extension PostgresJobStore {
         }
     }
 
+    /// Every organization, in id order.
+    public func organizations() throws -> [Organization] {
+        try guarded("listing the organizations") {
+            try connection.rows(SQL.organizations, decode: Self.decodeOrganization)
+        }
+    }
+
     /// Stores a key's hash and hint for the organization. Throws `.conflict` when a key with this hash exists
     /// already and `.invalid` when the organization does not exist.
     public func createAPIKey(organizationID: Int64, hash: APIKeyHash, hint: String, at time: Int64) throws
@@ -52,11 +59,60 @@ extension PostgresJobStore {
         }
     }
 
-    /// Revokes the key in one statement; a key revoked before keeps its first revocation time. `nil` when no
-    /// key has this id.
-    public func revokeAPIKey(id: Int64, at time: Int64) throws -> APIKeyRecord? {
+    /// The key with this id, if any.
+    public func apiKey(id: Int64) throws -> APIKeyRecord? {
+        try guarded("reading API key \(id)") {
+            try connection.firstRow(SQL.apiKey, [.integer(id)], decode: Self.decodeAPIKey)
+        }
+    }
+
+    /// Revokes the key with one conditional update: only a key not revoked yet changes. When nothing changed, a
+    /// second read tells a revoked key (which never comes back) from a missing one.
+    public func revokeAPIKey(id: Int64, at time: Int64) throws -> RevokeOutcome {
         try guarded("revoking API key \(id)") {
-            try connection.firstRow(SQL.revokeAPIKey, [.integer(id), .integer(time)], decode: Self.decodeAPIKey)
+            if let revoked = try connection.firstRow(
+                SQL.revokeAPIKey, [.integer(id), .integer(time)], decode: Self.decodeAPIKey)
+            {
+                return .revoked(revoked)
+            }
+            guard let record = try connection.firstRow(SQL.apiKey, [.integer(id)], decode: Self.decodeAPIKey) else {
+                return .notFound
+            }
+            return .alreadyRevoked(record)
+        }
+    }
+
+    /// Ends the old key and stores the new one in one transaction: either both happen or neither. A key revoked
+    /// or expired at `time` is not rotated; of two rotations of one key at once, the second waits for the first's
+    /// row lock, then finds the key ended (or expiring, and keeps the earlier expiry).
+    public func rotateAPIKey(id: Int64, hash: APIKeyHash, hint: String, at time: Int64, oldKeyExpiresAt: Int64?)
+        throws -> RotateOutcome
+    {
+        let expiry = oldKeyExpiresAt.flatMap { $0 > time ? $0 : nil }
+        return try guarded("rotating API key \(id)") {
+            try connection.transaction {
+                guard
+                    let old = try connection.firstRow(
+                        SQL.endRotatedKey, [.integer(id), .integer(time), .integer(orNull: expiry)],
+                        decode: Self.decodeAPIKey)
+                else {
+                    let record = try connection.firstRow(SQL.apiKey, [.integer(id)], decode: Self.decodeAPIKey)
+                    return record.map { .notActive($0) } ?? .notFound
+                }
+                do {
+                    guard
+                        let new = try connection.firstRow(
+                            SQL.insertAPIKey,
+                            [.integer(old.organizationID), .bytea(hash.bytes), .text(hint), .integer(time)],
+                            decode: Self.decodeAPIKey)
+                    else {
+                        throw StoreError(.internal, "Inserting an API key returned no row")
+                    }
+                    return .rotated(old: old, new: new)
+                } catch let error as PostgresError where error.isUniquenessViolation {
+                    throw StoreError(.conflict, "An API key with this hash exists already")
+                }
+            }
         }
     }
 
@@ -91,6 +147,20 @@ extension PostgresJobStore {
         }
     }
 
+    /// The project with this id, whatever its organization.
+    public func project(id: Int64) throws -> Project? {
+        try guarded("reading project \(id)") {
+            try connection.firstRow(SQL.projectByID, [.integer(id)], decode: Self.decodeProject)
+        }
+    }
+
+    /// Every project of the organization (of every one for `nil`), in id order.
+    public func projects(organizationID: Int64?) throws -> [Project] {
+        try guarded("listing projects") {
+            try connection.rows(SQL.projects, [.integer(orNull: organizationID)], decode: Self.decodeProject)
+        }
+    }
+
     /// The job with this id, whatever its project.
     public func job(id: Int64) throws -> Job? {
         try guarded("reading job \(id)") {
@@ -114,5 +184,68 @@ extension PostgresJobStore {
     /// or `running` job follows the same one-active-job rule as ``createJob(_:projectID:)``.
     public func importJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
         try insert(job, projectID: projectID)
+    }
+
+    /// Stores every job, in order, in one transaction: the project's next positions at once (and its row lock,
+    /// held to the commit, so the ids follow the positions), then each insert, which `jobs_one_active` may refuse. A
+    /// refusal rolls the whole transaction back and names the active job: one stored before, or an earlier one of
+    /// this import (the transaction sees its own rows). If that active job ended between the refused insert and
+    /// the lookup, the insert is tried again at the same position, a few times at most.
+    public func importJobs(_ jobs: [NewJob], projectID: Int64) throws -> ImportOutcome {
+        /// Thrown inside the transaction to roll it back with the outcome to report.
+        struct Refused: Error { let outcome: ImportOutcome }
+        do {
+            return try guarded("importing \(jobs.count) jobs into project \(projectID)") {
+                try connection.transaction {
+                    var ids: [Int64] = []
+                    ids.reserveCapacity(jobs.count)
+                    guard !jobs.isEmpty else { return .imported(ids: []) }
+                    guard
+                        let last = try connection.firstRow(
+                            SQL.takePositions, [.integer(projectID), .integer(Int64(jobs.count))],
+                            decode: { $0.int64(at: 0) })
+                    else {
+                        throw StoreError(.invalid, "No project with id \(projectID)")
+                    }
+                    for (index, job) in jobs.enumerated() {
+                        let position = last - Int64(jobs.count) + 1 + Int64(index)
+                        let parameters = Self.insertParameters(job, projectID: projectID) + [.integer(position)]
+                        var stored: Int64?
+                        for _ in 1...5 {
+                            if let id = try connection.firstRow(SQL.importJob, parameters, decode: { $0.int64(at: 0) }) {
+                                stored = id
+                                break
+                            }
+                            guard
+                                let existingID = try connection.firstRow(
+                                    SQL.activeJobID,
+                                    [.integer(projectID), .text(job.action.rawValue), .text(job.referenceID)],
+                                    decode: { $0.int64(at: 0) })
+                            else { continue }
+                            // Ids increase in insertion order: one of this import's is found by binary search.
+                            var low = 0
+                            var high = ids.count
+                            while low < high {
+                                let middle = low + (high - low) / 2
+                                if ids[middle] >= existingID { high = middle } else { low = middle + 1 }
+                            }
+                            if low < ids.count, ids[low] == existingID {
+                                throw Refused(outcome: .duplicate(index: index, earlierIndex: low))
+                            }
+                            throw Refused(outcome: .conflict(index: index, existingJobID: existingID))
+                        }
+                        guard let stored else {
+                            throw StoreError(
+                                .unavailable,
+                                "The active job blocking an imported one in project \(projectID) kept changing; gave up")
+                        }
+                        ids.append(stored)
+                    }
+                    return .imported(ids: ids)
+                }
+            }
+        } catch let refused as Refused {
+            return refused.outcome
+        }
     }
 }

@@ -26,6 +26,13 @@ extension PostgresJobStore {
         }
     }
 
+    /// How many jobs every batch of ``purgeFinishedJobs(before:limit:)`` together would delete now.
+    public func countFinishedJobs(before: Int64) throws -> Int {
+        try guarded("counting jobs finished before \(before)") {
+            Int(try connection.firstRow(SQL.purgeCount, [.integer(before)]) { $0.int64(at: 0) } ?? 0)
+        }
+    }
+
     /// One project's share of ``purgeFinishedJobs(before:limit:)``, inside its transaction.
     private func purge(projectID: Int64, before: Int64, limit: Int) throws -> Int {
         let parameters: [PostgresValue] = [.integer(projectID), .integer(before)]
@@ -43,17 +50,25 @@ extension PostgresJobStore {
 
 extension PostgresJobStore.SQL {
     static let projectIDs = "SELECT id FROM projects ORDER BY id"
-    /// Whether the project has anything to purge (`jobs_finished`, then the row).
+    /// Whether the project has anything to purge (`jobs_finished`). A job imported finished without an
+    /// `updated_at` ended, as far as anyone knows, when it was created.
     static let purgeAny = """
         SELECT 1 FROM jobs
-        WHERE project_id = $1 AND status IN ('completed', 'failed', 'cancelled') AND updated_at < $2 LIMIT 1
+        WHERE project_id = $1 AND status IN ('completed', 'failed', 'cancelled')
+            AND coalesce(updated_at, created_at) < $2 LIMIT 1
+        """
+    /// How many jobs every purge batch together would delete.
+    static let purgeCount = """
+        SELECT count(*) FROM jobs
+        WHERE status IN ('completed', 'failed', 'cancelled') AND coalesce(updated_at, created_at) < $1
         """
     static let lockProject = "SELECT 1 FROM projects WHERE id = $1 FOR UPDATE"
     /// The project's `$3` lowest-positioned finished jobs ended before `$2`, deleted; their positions come back.
     static let purgeDelete = """
         DELETE FROM jobs WHERE id IN (
             SELECT id FROM jobs
-            WHERE project_id = $1 AND status IN ('completed', 'failed', 'cancelled') AND updated_at < $2
+            WHERE project_id = $1 AND status IN ('completed', 'failed', 'cancelled')
+                AND coalesce(updated_at, created_at) < $2
             ORDER BY position LIMIT $3 FOR UPDATE)
         RETURNING position
         """

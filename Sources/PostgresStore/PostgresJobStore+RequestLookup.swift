@@ -12,18 +12,20 @@ extension PostgresJobStore.SQL {
         FROM api_keys AS k
         LEFT JOIN projects AS p ON p.project_key = $2 AND p.org_id = k.org_id
         LEFT JOIN jobs AS j ON j.id = $3 AND j.project_id = p.id
-        WHERE k.key_hash = $1 AND k.revoked_at IS NULL
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $4::bigint)
         """
 }
 
 extension PostgresJobStore {
     /// One statement, one round trip (``SQL/requestLookup``), instead of the three of
-    /// ``JobStore/lookUpInTurn(keyHash:projectKey:jobID:)``.
-    public func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?) throws -> RequestLookup {
+    /// ``JobStore/lookUpInTurn(keyHash:projectKey:jobID:at:)``.
+    public func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?, at time: Int64) throws
+        -> RequestLookup
+    {
         try guarded("looking up an API key, project and job") {
             let lookup = try connection.firstRow(
                 SQL.requestLookup,
-                [.bytea(keyHash.bytes), .text(orNull: projectKey?.rawValue), .integer(orNull: jobID)]
+                [.bytea(keyHash.bytes), .text(orNull: projectKey?.rawValue), .integer(orNull: jobID), .integer(time)]
             ) { row -> RequestLookup in
                 let principal = Principal(keyID: row.int64(at: 11), organizationID: row.int64(at: 12))
                 guard let projectID = row.optionalInt64(at: 10) else { return RequestLookup(principal: principal) }

@@ -5,11 +5,15 @@ extension PostgresJobStore {
         static let jobColumns =
             "id, description, status, project_id, action, reference_id, created_at, updated_at, start_at, errors"
         static let projectColumns = "id, org_id, project_key, name, created_at"
-        static let apiKeyColumns = "id, org_id, hint, created_at, revoked_at"
+        static let apiKeyColumns = "id, org_id, hint, created_at, revoked_at, expires_at"
 
         // MARK: API
 
-        static let principal = "SELECT id, org_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
+        /// A key authenticates at `$2` while it is not revoked and not past its expiry (a rotated key's grace).
+        static let principal = """
+            SELECT id, org_id FROM api_keys
+            WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2::bigint)
+            """
         static let projectInOrganization =
             "SELECT \(projectColumns) FROM projects WHERE project_key = $1 AND org_id = $2"
         /// A page is one range of the `jobs_position` index, whatever its number: the project's jobs hold the
@@ -35,6 +39,18 @@ extension PostgresJobStore {
         /// id from the sequence, so within a project id order equals position order.
         static let nextPosition =
             "UPDATE projects SET last_position = last_position + 1 WHERE id = $1 RETURNING last_position"
+        /// `$2` positions of project `$1` at once (and its row lock), for an import in one transaction: the last one
+        /// comes back.
+        static let takePositions =
+            "UPDATE projects SET last_position = last_position + $2 WHERE id = $1 RETURNING last_position"
+        /// ``insertJob`` for an import, which needs only the id back.
+        static let importJob = """
+            INSERT INTO jobs (description, status, action, reference_id, created_at, updated_at, start_at, errors,
+                project_id, position)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (project_id, action, reference_id) WHERE status IN ('scheduled', 'running') DO NOTHING
+            RETURNING id
+            """
         /// Inserts unless `jobs_one_active` holds an active job with the same project, action and user: then no
         /// row comes back (`ON CONFLICT … DO NOTHING` names that partial index as its arbiter).
         static let insertJob = """
@@ -57,15 +73,18 @@ extension PostgresJobStore {
         /// `FOR UPDATE SKIP LOCKED` passes over rows another claim is locking, so concurrent claims never wait
         /// for each other and never pick the same job; a row locked after a concurrent change is re-checked
         /// against the condition. Two branches, each in its partial index (`jobs_due`, `jobs_leased`): due
-        /// `scheduled` jobs, and `running` jobs whose lease expired or that have none. A taken-over job keeps its
-        /// `updated_at`: its status does not change. `RETURNING` gives rows in no particular order.
+        /// `scheduled` jobs, and `running` jobs whose lease expired or that have none. Only jobs whose action is in
+        /// `$5`, the worker's action names, are candidates. A taken-over job keeps its `updated_at`: its status
+        /// does not change. `RETURNING` gives rows in no particular order.
         static let claimDueJobs = """
             WITH due AS (
-                SELECT id, start_at FROM jobs WHERE status = 'scheduled' AND start_at <= $2
+                SELECT id, start_at FROM jobs
+                WHERE status = 'scheduled' AND start_at <= $2 AND action = ANY($5::text[])
                 ORDER BY start_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
             ), abandoned AS (
                 SELECT id, start_at FROM jobs
                 WHERE status = 'running' AND (lease_expires_at < $2 OR lease_expires_at IS NULL)
+                    AND action = ANY($5::text[])
                 ORDER BY start_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
             ), chosen AS (
                 SELECT id FROM (SELECT id, start_at FROM due UNION ALL SELECT id, start_at FROM abandoned) candidates
@@ -108,14 +127,25 @@ extension PostgresJobStore {
         static let insertOrganization =
             "INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id, name, created_at"
         static let organization = "SELECT id, name, created_at FROM organizations WHERE id = $1"
+        static let organizations = "SELECT id, name, created_at FROM organizations ORDER BY id"
         static let insertAPIKey = """
             INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES ($1, $2, $3, $4)
             RETURNING \(apiKeyColumns)
             """
         static let apiKeys = "SELECT \(apiKeyColumns) FROM api_keys WHERE org_id = $1 ORDER BY id"
-        /// `coalesce` keeps the first revocation time when a revoked key is revoked again.
+        static let apiKey = "SELECT \(apiKeyColumns) FROM api_keys WHERE id = $1"
+        /// Only a key not revoked yet changes: a revoked key keeps its first revocation time.
         static let revokeAPIKey = """
-            UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1
+            UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+            RETURNING \(apiKeyColumns)
+            """
+        /// The old key of a rotation, if it is active at `$2`: revoked at `$2` when `$3` is `NULL`, else expiring
+        /// at `$3` or at the earlier expiry it had (`least` passes over a `NULL`).
+        static let endRotatedKey = """
+            UPDATE api_keys SET
+                revoked_at = CASE WHEN $3::bigint IS NULL THEN $2::bigint ELSE revoked_at END,
+                expires_at = CASE WHEN $3::bigint IS NULL THEN expires_at ELSE least(expires_at, $3::bigint) END
+            WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2::bigint)
             RETURNING \(apiKeyColumns)
             """
         static let insertProject = """
@@ -123,6 +153,10 @@ extension PostgresJobStore {
             RETURNING \(projectColumns)
             """
         static let project = "SELECT \(projectColumns) FROM projects WHERE project_key = $1"
+        static let projectByID = "SELECT \(projectColumns) FROM projects WHERE id = $1"
+        /// Every project, or those of organization `$1`, in id order.
+        static let projects =
+            "SELECT \(projectColumns) FROM projects WHERE $1::bigint IS NULL OR org_id = $1::bigint ORDER BY id"
         static let job = "SELECT \(jobColumns) FROM jobs WHERE id = $1"
         static let jobsAfter = """
             SELECT \(jobColumns) FROM jobs

@@ -5,12 +5,19 @@ extension PostgresJobStore {
     /// `FOR UPDATE SKIP LOCKED` (``SQL/claimDueJobs``): of any number of workers claiming at once, on any host,
     /// each job goes to exactly one, and none waits for another. Due `scheduled` jobs become `running` with
     /// `updatedAt = now`; `running` jobs whose lease ended before `now`, or that have none, are taken over as
-    /// they are. The result is ordered oldest `startAt` first, then by id. A `limit` of 0 or less claims nothing.
-    public func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int) throws -> [ClaimedJob] {
-        guard limit > 0 else { return [] }
+    /// they are. Only jobs of `actions` are claimed. The result is ordered oldest `startAt` first, then by id. A
+    /// `limit` of 0 or less, or no action, claims nothing.
+    public func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int, actions: [JobAction]) throws
+        -> [ClaimedJob]
+    {
+        guard limit > 0, !actions.isEmpty else { return [] }
         return try guarded("claiming due jobs for \(owner)") {
             let claimed = try connection.rows(
-                SQL.claimDueJobs, [.text(owner), .integer(now), .integer(leaseUntil), .integer(Int64(limit))]
+                SQL.claimDueJobs,
+                [
+                    .text(owner), .integer(now), .integer(leaseUntil), .integer(Int64(limit)),
+                    .text(Self.arrayLiteral(actions.map(\.rawValue))),
+                ]
             ) { row in
                 let job = try Self.decodeJob(row)
                 let keyText = row.text(at: 10)
@@ -22,6 +29,19 @@ extension PostgresJobStore {
             }
             return claimed.sorted { ($0.job.startAt, $0.job.id) < ($1.job.startAt, $1.job.id) }
         }
+    }
+
+    /// `{"a","b"}`: PostgreSQL's text form of a `text[]`, each element quoted (`"` and `\` escaped).
+    static func arrayLiteral(_ elements: [String]) -> String {
+        let quoted = elements.map { element in
+            var text = "\""
+            for character in element {
+                if character == "\"" || character == "\\" { text.append("\\") }
+                text.append(character)
+            }
+            return text + "\""
+        }
+        return "{" + quoted.joined(separator: ",") + "}"
     }
 
     /// Extends the lease with one conditional update fenced on the job being `running` under `owner`. When it

@@ -1,11 +1,11 @@
 import JobsCore
 
 extension SQLiteJobStore {
-    /// The organization and key behind this hash, if the key exists and is not revoked (one lookup in the
+    /// The organization and key behind this hash, if the key exists and is active at `time` (one lookup in the
     /// unique index on `key_hash`).
-    public func principal(forKeyHash hash: APIKeyHash) throws -> Principal? {
+    public func principal(forKeyHash hash: APIKeyHash, at time: Int64) throws -> Principal? {
         try guarded("looking up an API key") {
-            try connection.firstRow(SQL.principal, [.blob(hash.bytes)]) { row in
+            try connection.firstRow(SQL.principal, [.blob(hash.bytes), .integer(time)]) { row in
                 Principal(keyID: row.int64(at: 0), organizationID: row.int64(at: 1))
             }
         }

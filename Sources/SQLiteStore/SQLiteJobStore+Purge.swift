@@ -23,6 +23,13 @@ extension SQLiteJobStore {
         }
     }
 
+    /// How many jobs every batch of ``purgeFinishedJobs(before:limit:)`` together would delete now.
+    public func countFinishedJobs(before: Int64) throws -> Int {
+        try guarded("counting jobs finished before \(before)") {
+            Int(try connection.firstRow(SQL.purgeCount, [.integer(before)]) { $0.int64(at: 0) } ?? 0)
+        }
+    }
+
     /// One project's share of ``purgeFinishedJobs(before:limit:)``, inside its transaction.
     private func purge(projectID: Int64, before: Int64, limit: Int) throws -> Int {
         let candidates = try connection.rows(

@@ -12,18 +12,20 @@ extension SQLiteJobStore.SQL {
             FROM api_keys AS k
             LEFT JOIN projects AS p ON p.project_key = ?2 AND p.org_id = k.org_id
             LEFT JOIN jobs AS j ON j.id = ?3 AND j.project_id = p.id
-            WHERE k.key_hash = ?1 AND k.revoked_at IS NULL
+            WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?4)
             """)
 }
 
 extension SQLiteJobStore {
     /// One statement instead of three (``SQL/requestLookup``): a request pays for one read transaction — one
     /// lock on the file and one look at the WAL — where three autocommit lookups paid for three.
-    public func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?) throws -> RequestLookup {
+    public func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?, at time: Int64) throws
+        -> RequestLookup
+    {
         try guarded("looking up an API key, project and job") {
             let lookup = try connection.firstRow(
                 SQL.requestLookup,
-                [.blob(keyHash.bytes), .text(orNull: projectKey?.rawValue), .integer(orNull: jobID)]
+                [.blob(keyHash.bytes), .text(orNull: projectKey?.rawValue), .integer(orNull: jobID), .integer(time)]
             ) { row -> RequestLookup in
                 let principal = Principal(keyID: row.int64(at: 11), organizationID: row.int64(at: 12))
                 guard let projectID = row.optionalInt64(at: 10) else { return RequestLookup(principal: principal) }

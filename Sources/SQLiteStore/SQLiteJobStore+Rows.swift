@@ -78,7 +78,7 @@ extension SQLiteJobStore {
     static func decodeAPIKey(_ row: SQLiteStatement) -> APIKeyRecord {
         APIKeyRecord(
             id: row.int64(at: 0), organizationID: row.int64(at: 1), hint: row.text(at: 2),
-            createdAt: row.int64(at: 3), revokedAt: row.optionalInt64(at: 4))
+            createdAt: row.int64(at: 3), revokedAt: row.optionalInt64(at: 4), expiresAt: row.optionalInt64(at: 5))
     }
 
     /// An organization from `id, name, created_at`.

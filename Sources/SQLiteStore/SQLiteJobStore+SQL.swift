@@ -5,12 +5,16 @@ extension SQLiteJobStore {
         static let jobColumns =
             "id, description, status, project_id, action, reference_id, created_at, updated_at, start_at, errors"
         static let projectColumns = "id, org_id, project_key, name, created_at"
-        static let apiKeyColumns = "id, org_id, hint, created_at, revoked_at"
+        static let apiKeyColumns = "id, org_id, hint, created_at, revoked_at, expires_at"
 
         // MARK: API
 
+        /// A key authenticates at `?2` while it is not revoked and not past its expiry (a rotated key's grace).
         static let principal = SQLiteQuery(
-            "SELECT id, org_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL")
+            """
+                SELECT id, org_id FROM api_keys
+                WHERE key_hash = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)
+                """)
         static let projectInOrganization = SQLiteQuery(
             "SELECT \(projectColumns) FROM projects WHERE project_key = ?1 AND org_id = ?2")
         /// A page is one range of `jobs_by_position`: the project's jobs in id order hold the positions after
@@ -35,6 +39,17 @@ extension SQLiteJobStore {
         /// The next position of project `?1`, taken in the insert's transaction (under the write lock).
         static let takePosition = SQLiteQuery(
             "UPDATE projects SET last_position = last_position + 1 WHERE id = ?1 RETURNING last_position")
+        /// `?2` positions of project `?1` at once, for an import in one transaction: the last one comes back.
+        static let takePositions = SQLiteQuery(
+            "UPDATE projects SET last_position = last_position + ?2 WHERE id = ?1 RETURNING last_position")
+        /// ``insertJob`` for an import, which needs only the id back.
+        static let importJob = SQLiteQuery(
+            """
+                INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
+                    start_at, errors, position)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                RETURNING id
+                """)
         static let insertJob = SQLiteQuery(
             """
                 INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
@@ -53,7 +68,8 @@ extension SQLiteJobStore {
         // MARK: Workers
 
         /// Claims up to `?4` due jobs for owner `?1` at time `?2` with a lease until `?3`, in one statement: the
-        /// write lock is taken before the candidates are read, so two claims never pick the same job.
+        /// write lock is taken before the candidates are read, so two claims never pick the same job. Only jobs
+        /// whose action is in `?5`, a JSON array of the worker's action names, are candidates.
         ///
         /// Three kinds of candidate, merged oldest `start_at` first (then id), each read from a partial index:
         /// due `scheduled` jobs (`jobs_due`, in order, so the merge stops at the limit), `running` jobs whose
@@ -70,11 +86,16 @@ extension SQLiteJobStore {
                     lease_expires_at = ?3
                 WHERE id IN (
                     SELECT id FROM (
-                        SELECT id, start_at FROM jobs WHERE status = 'scheduled' AND start_at <= ?2
+                        SELECT id, start_at FROM jobs
+                        WHERE status = 'scheduled' AND start_at <= ?2 AND action IN (SELECT value FROM json_each(?5))
                         UNION ALL
-                        SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at < ?2
+                        SELECT id, start_at FROM jobs
+                        WHERE status = 'running' AND lease_expires_at < ?2
+                            AND action IN (SELECT value FROM json_each(?5))
                         UNION ALL
-                        SELECT id, start_at FROM jobs WHERE status = 'running' AND lease_expires_at IS NULL
+                        SELECT id, start_at FROM jobs
+                        WHERE status = 'running' AND lease_expires_at IS NULL
+                            AND action IN (SELECT value FROM json_each(?5))
                         ORDER BY start_at, id
                         LIMIT ?4))
                 RETURNING \(jobColumns), (SELECT project_key FROM projects WHERE projects.id = jobs.project_id)
@@ -106,16 +127,28 @@ extension SQLiteJobStore {
         static let insertOrganization = SQLiteQuery(
             "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING id, name, created_at")
         static let organization = SQLiteQuery("SELECT id, name, created_at FROM organizations WHERE id = ?1")
+        static let organizations = SQLiteQuery("SELECT id, name, created_at FROM organizations ORDER BY id")
         static let insertAPIKey = SQLiteQuery(
             """
                 INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, ?4)
                 RETURNING \(apiKeyColumns)
                 """)
         static let apiKeys = SQLiteQuery("SELECT \(apiKeyColumns) FROM api_keys WHERE org_id = ?1 ORDER BY id")
-        /// `coalesce` keeps the first revocation time when a revoked key is revoked again.
+        static let apiKey = SQLiteQuery("SELECT \(apiKeyColumns) FROM api_keys WHERE id = ?1")
+        /// Only a key not revoked yet changes: a revoked key keeps its first revocation time.
         static let revokeAPIKey = SQLiteQuery(
             """
-                UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1
+                UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
+                RETURNING \(apiKeyColumns)
+                """)
+        /// The old key of a rotation, if it is active at `?2`: revoked at `?2` when `?3` is `NULL`, else expiring
+        /// at `?3` or at the earlier expiry it had.
+        static let endRotatedKey = SQLiteQuery(
+            """
+                UPDATE api_keys SET
+                    revoked_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE revoked_at END,
+                    expires_at = CASE WHEN ?3 IS NULL THEN expires_at ELSE min(coalesce(expires_at, ?3), ?3) END
+                WHERE id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)
                 RETURNING \(apiKeyColumns)
                 """)
         static let insertProject = SQLiteQuery(
@@ -124,14 +157,19 @@ extension SQLiteJobStore {
                 RETURNING \(projectColumns)
                 """)
         static let project = SQLiteQuery("SELECT \(projectColumns) FROM projects WHERE project_key = ?1")
+        static let projectByID = SQLiteQuery("SELECT \(projectColumns) FROM projects WHERE id = ?1")
+        /// Every project, or those of organization `?1`, in id order.
+        static let projects = SQLiteQuery(
+            "SELECT \(projectColumns) FROM projects WHERE ?1 IS NULL OR org_id = ?1 ORDER BY id")
         static let job = SQLiteQuery("SELECT \(jobColumns) FROM jobs WHERE id = ?1")
         /// Purge, per project: the finished jobs ended before `?2`, lowest positions first (`jobs_finished`, whose
-        /// condition the status test repeats).
+        /// condition the status test repeats). A job imported finished without an `updated_at` ended, as far as
+        /// anyone knows, when it was created; the index holds both times, so the test reads no table row.
         static let purgeCandidates = SQLiteQuery(
             """
                 SELECT position FROM jobs
                 WHERE project_id = ?1 AND (status = 'completed' OR status = 'failed' OR status = 'cancelled')
-                    AND updated_at < ?2
+                    AND coalesce(updated_at, created_at) < ?2
                 ORDER BY position LIMIT ?3
                 """)
         /// Exactly the candidates up to position `?3`: every finished job ended before `?2` at or below it.
@@ -139,8 +177,16 @@ extension SQLiteJobStore {
             """
                 DELETE FROM jobs
                 WHERE project_id = ?1 AND position <= ?3
-                    AND (status = 'completed' OR status = 'failed' OR status = 'cancelled') AND updated_at < ?2
+                    AND (status = 'completed' OR status = 'failed' OR status = 'cancelled')
+                    AND coalesce(updated_at, created_at) < ?2
                 RETURNING id
+                """)
+        /// How many jobs every purge batch together would delete.
+        static let purgeCount = SQLiteQuery(
+            """
+                SELECT count(*) FROM jobs
+                WHERE (status = 'completed' OR status = 'failed' OR status = 'cancelled')
+                    AND coalesce(updated_at, created_at) < ?1
                 """)
         /// The jobs that stayed at or below the highest deleted position `?2`, highest first.
         static let purgeSurvivors = SQLiteQuery(

@@ -5,12 +5,23 @@ extension SQLiteJobStore {
     /// takes the write lock before it reads the candidates: of any number of workers claiming at once, in this
     /// process or others, each job goes to exactly one. Due `scheduled` jobs become `running` with
     /// `updatedAt = now`; `running` jobs whose lease ended before `now`, or that have none, are taken over as
-    /// they are. The result is ordered oldest `startAt` first, then by id. A `limit` of 0 or less claims nothing.
-    public func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int) throws -> [ClaimedJob] {
-        guard limit > 0 else { return [] }
+    /// they are. Only jobs of `actions` are claimed. The result is ordered oldest `startAt` first, then by id. A
+    /// `limit` of 0 or less, or no action, claims nothing.
+    public func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int, actions: [JobAction]) throws
+        -> [ClaimedJob]
+    {
+        guard limit > 0, !actions.isEmpty else { return [] }
+        var names = JSONWriter()
+        names.raw("[")
+        for (index, action) in actions.enumerated() {
+            if index > 0 { names.raw(",") }
+            names.string(action.rawValue)
+        }
+        names.raw("]")
         return try guarded("claiming due jobs for \(owner)") {
             let claimed = try connection.rows(
-                SQL.claimDueJobs, [.text(owner), .integer(now), .integer(leaseUntil), .integer(Int64(limit))]
+                SQL.claimDueJobs,
+                [.text(owner), .integer(now), .integer(leaseUntil), .integer(Int64(limit)), .text(names.text)]
             ) { row in
                 let job = try Self.decodeJob(row)
                 let keyText = row.text(at: 10)

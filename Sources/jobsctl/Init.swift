@@ -4,7 +4,13 @@ import JobsCore
 /// `jobsctl init`: creates the store or migrates it to the current schema.
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the store, or migrate it to the current schema version (idempotent).")
+        abstract: "Create the store, or migrate it to the current schema version (idempotent).",
+        discussion: """
+            Prints {"schemaVersion","migratedFrom"}.
+
+            Example:
+              jobsctl init --store /var/lib/jobs-api/jobs.sqlite3
+            """)
 
     @OptionGroup var storeOptions: StoreOptions
 

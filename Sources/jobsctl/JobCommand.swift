@@ -6,31 +6,48 @@ import JobsCore
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job", abstract: "Create, import, list, show, cancel and purge jobs.",
+        discussion: """
+            Example:
+              jobsctl job create --project 3sWXSsqHgSKnE87YkNJK --user alice@example.com --start-at 2026-01-01T00:00:00Z
+              jobsctl job list --project 3sWXSsqHgSKnE87YkNJK --status failed
+            """,
         subcommands: [Create.self, Import.self, List.self, Show.self, Cancel.self, Purge.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Schedule the deletion of a user's data, as the API's users endpoint does.")
+            abstract: "Schedule the deletion of a user's data, as the API's users endpoint does.",
+            discussion: """
+                Prints the job as the API shows it.
+
+                Example:
+                  jobsctl job create --project 3sWXSsqHgSKnE87YkNJK --user alice@example.com --start-at 2026-01-01T00:00:00Z
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(name: .customLong("project"), help: "The project key.") var projectKey: String
-        @Option(name: .customLong("user"), help: "The user id (1–256 characters).") var userID: String
-        @Option(help: "When the job may run, in milliseconds since the epoch (default: the next midnight UTC).")
-        var startAt: Int64?
+        @Option(name: .customLong("user"), help: "The user id (1–256 characters, no NUL), as the API's userId.")
+        var userID: String
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "When the job may run: an ISO 8601 date-time (2026-01-01T00:00:00Z) or date, or milliseconds since the epoch (default: the next midnight UTC).",
+                valueName: "time"))
+        var startAt: String?
 
         func validate() throws {
-            let length = userID.unicodeScalars.count
-            guard length >= 1, length <= JobsAPI.maximumUserIDLength, !userID.utf8.contains(0) else {
-                throw ValidationError("--user must be 1–\(JobsAPI.maximumUserIDLength) characters")
+            guard Job.isValidReferenceID(userID) else {
+                throw ValidationError("--user must be 1–\(Job.maximumReferenceIDLength) characters without NUL")
             }
+            if let startAt { _ = try TimeArgument.parse(startAt, option: "--start-at") }
         }
 
         func run() throws {
             let store = try storeOptions.administration()
             let project = try store.existingProject(projectKey)
             let now = JobsAPI.now()
-            let job = NewJob.deleteUserData(
-                userID: userID, createdAt: now, startAt: startAt ?? ScheduleDelay.nextMidnight.startAt(createdAt: now))
+            let start = try startAt.map { try TimeArgument.parse($0, option: "--start-at") }
+                ?? ScheduleDelay.nextMidnight.startAt(createdAt: now)
+            let job = NewJob.deleteUserData(userID: userID, createdAt: now, startAt: start)
             switch try store.createJob(job, projectID: project.id) {
             case .created(let job):
                 Output.job(job)
@@ -42,12 +59,25 @@ struct JobCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import jobs from JSON Lines, each a job in the API's shape.",
+            abstract: "Import jobs from JSON Lines, each a job in the API's shape: all of them, or none.",
             discussion: """
                 Each line needs "referenceId" and "status"; "description", "action", "createdAt", "updatedAt", \
                 "startAt" and "errors" take their defaults when missing; "jobId" and "projectId" are ignored (ids \
-                are assigned, the project is --project). Every line is checked before any is stored. Prints each \
-                stored job as one JSON line.
+                are assigned, the project is --project). Times are milliseconds since the epoch. Bounds: \
+                "referenceId" 1–\(Job.maximumReferenceIDLength) characters without NUL (the API's userId), \
+                "description" at most \(Job.maximumDescriptionBytes) bytes and "errors" at most \
+                \(Job.maximumErrorsBytes) bytes of UTF-8, neither with NUL, "action" 1–\(Job.maximumActionLength) \
+                letters, digits, _ . - (a name a worker can run).
+
+                Every line is checked, then all jobs are stored in one transaction, or none: the first bad line \
+                or the first job that conflicts with an active one (same user and action, stored before or on an \
+                earlier line) is named, and nothing is stored. While the transaction runs, other writes to the \
+                store wait (SQLite: the API's writes may answer 503 after their busy timeout). Prints each stored \
+                job as one JSON line, then "N jobs imported" on standard error ("0 jobs imported" for an empty \
+                file).
+
+                Example:
+                  jobsctl job import --project 3sWXSsqHgSKnE87YkNJK jobs.jsonl
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
@@ -57,33 +87,58 @@ struct JobCommand: ParsableCommand {
         func run() throws {
             let store = try storeOptions.administration()
             let project = try store.existingProject(projectKey)
-            let data: Data
-            if let file {
-                guard let contents = FileManager.default.contents(atPath: file) else {
-                    throw CLIError("cannot read \(file)")
-                }
-                data = contents
-            } else {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            }
-            guard let text = String(data: data, encoding: .utf8) else { throw CLIError("the input is not UTF-8") }
 
-            for (number, job) in try JobImport.parse(lines: text, now: JobsAPI.now()) {
-                switch try store.importJob(job, projectID: project.id) {
-                case .created(let stored):
-                    Output.job(stored)
-                case .conflict(let existing):
-                    throw CLIError(
-                        "line \(number): user \"\(job.referenceID)\" already has an active job (jobId \(existing)); "
-                            + "the lines before it were imported")
-                }
+            let lines: [Int]
+            let jobs: [NewJob]
+            do {
+                (lines, jobs) = try JobImport.parseDocument(bytes: try readInput(), now: JobsAPI.now())
+            } catch let error as JobImport.LineError {
+                throw CLIError("\(error); nothing was imported")
             }
+            switch try store.importJobs(jobs, projectID: project.id) {
+            case .imported(let ids):
+                var lines = Output.Lines()
+                for (job, id) in zip(jobs, ids) {
+                    // The stored job is the imported one with the id the store gave it.
+                    let stored = Job(
+                        id: id, description: job.description, status: job.status, projectID: project.id,
+                        action: job.action, referenceID: job.referenceID, createdAt: job.createdAt,
+                        updatedAt: job.updatedAt, startAt: job.startAt, errors: job.errors)
+                    lines.line { stored.write(to: &$0) }
+                }
+                lines.flush()
+                Output.note("\(ids.count) job\(ids.count == 1 ? "" : "s") imported")
+            case .conflict(let index, let existing):
+                let job = jobs[index]
+                throw CLIError(
+                    "line \(lines[index]): user \(Output.quoted(job.referenceID)) already has an active "
+                        + "\(job.action.rawValue) job in project \(projectKey) (jobId \(existing)); nothing was imported")
+            case .duplicate(let index, let earlier):
+                let job = jobs[index]
+                throw CLIError(
+                    "line \(lines[index]): user \(Output.quoted(job.referenceID)) has an active "
+                        + "\(job.action.rawValue) job on line \(lines[earlier]) already (one active job per user "
+                        + "and action); nothing was imported")
+            }
+        }
+
+        /// The file's bytes, or standard input's.
+        private func readInput() throws -> [UInt8] {
+            guard let file else { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                throw CLIError("cannot read \(file)")
+            }
+            return Array(contents)
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a project's jobs in ascending id order, one JSON object per line.")
+            abstract: "List a project's jobs in ascending id order, one JSON object per line.",
+            discussion: """
+                Example:
+                  jobsctl job list --project 3sWXSsqHgSKnE87YkNJK --status failed
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(name: .customLong("project"), help: "The project key.") var projectKey: String
@@ -94,17 +149,24 @@ struct JobCommand: ParsableCommand {
             let store = try storeOptions.administration()
             let project = try store.existingProject(projectKey)
             var afterID: Int64 = 0
+            var lines = Output.Lines()
             while true {
                 let batch = try store.jobs(projectID: project.id, status: status, afterID: afterID, limit: 500)
-                for job in batch { Output.job(job) }
+                for job in batch { lines.line { job.write(to: &$0) } }
                 guard let last = batch.last, batch.count == 500 else { break }
                 afterID = last.id
             }
+            lines.flush()
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a job.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a job.",
+            discussion: """
+                Example:
+                  jobsctl job show 12
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The job's id.") var jobID: Int64
@@ -119,7 +181,11 @@ struct JobCommand: ParsableCommand {
 
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cancel a scheduled or running job, as the API's cancel does.")
+            abstract: "Cancel a scheduled or running job, as the API's cancel does.",
+            discussion: """
+                Example:
+                  jobsctl job cancel --project 3sWXSsqHgSKnE87YkNJK 12
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(name: .customLong("project"), help: "The project key.") var projectKey: String

@@ -1,13 +1,28 @@
 import ArgumentParser
+import Foundation
 import JobsCore
 
 /// `jobsctl org …`
 struct Org: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage organizations.", subcommands: [Create.self, Show.self])
+        abstract: "Manage organizations.",
+        discussion: """
+            Example:
+              jobsctl org create "Acme"
+              jobsctl org list
+            """,
+        subcommands: [Create.self, List.self, Show.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an organization.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an organization.",
+            discussion: """
+                Prints {"orgId","name","createdAt"}. A name another organization has already is accepted, with \
+                a warning on standard error naming it.
+
+                Example:
+                  jobsctl org create "Acme"
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The organization's name.") var name: String
@@ -20,12 +35,43 @@ struct Org: ParsableCommand {
 
         func run() throws {
             let store = try storeOptions.administration()
-            Output.organization(try store.createOrganization(name: name, at: JobsAPI.now()))
+            let namesakes = try store.organizations().filter { sameName($0.name, name) }
+            let organization = try store.createOrganization(name: name, at: JobsAPI.now())
+            Output.organization(organization)
+            for namesake in namesakes {
+                Output.note(
+                    "warning: organization \(namesake.id) is named \(Output.quoted(namesake.name)) too; "
+                        + "organization \(organization.id) was created all the same")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every organization, one JSON object per line, in id order.",
+            discussion: """
+                Example:
+                  jobsctl org list
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            var lines = Output.Lines()
+            for organization in try storeOptions.administration().organizations() {
+                lines.line { Output.write(organization, to: &$0) }
+            }
+            lines.flush()
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an organization.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show an organization.",
+            discussion: """
+                Example:
+                  jobsctl org show 1
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The organization's id.") var orgID: Int64
@@ -37,4 +83,10 @@ struct Org: ParsableCommand {
             Output.organization(organization)
         }
     }
+}
+
+/// Whether two names are the same to a reader: equal once trimmed, ignoring case.
+func sameName(_ a: String, _ b: String) -> Bool {
+    a.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        == b.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
 }

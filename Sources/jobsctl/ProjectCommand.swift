@@ -4,18 +4,33 @@ import JobsCore
 /// `jobsctl project …`
 struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "project", abstract: "Manage projects.", subcommands: [Create.self, Show.self])
+        commandName: "project", abstract: "Manage projects.",
+        discussion: """
+            Example:
+              jobsctl project create --org 1 "Web app"
+              jobsctl project list --org 1
+            """,
+        subcommands: [Create.self, List.self, Show.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a project of an organization.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a project of an organization.",
+            discussion: """
+                Prints {"projectId","projectKey","name","orgId"}. A name another project of the organization has \
+                already is accepted, with a warning on standard error naming it.
+
+                Example:
+                  jobsctl project create --org 1 "Web app"
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Option(name: .customLong("org"), help: "The organization's id.") var orgID: Int64
+        @Option(name: .customLong("org"), parsing: .unconditional, help: "The organization's id.") var orgID: Int64
         @Option(help: "The public project key: 20 characters of [A-Za-z0-9]. Generated when omitted.")
         var projectKey: String?
         @Argument(help: "The project's name.") var name: String
 
         func validate() throws {
+            try checkID(orgID, "--org")
             if let projectKey, ProjectKey(projectKey) == nil {
                 throw ValidationError("--project-key must be exactly 20 characters of [A-Za-z0-9]")
             }
@@ -27,19 +42,76 @@ struct ProjectCommand: ParsableCommand {
         func run() throws {
             let store = try storeOptions.administration()
             guard try store.organization(id: orgID) != nil else { throw CLIError("no organization with id \(orgID)") }
+            let namesakes = try store.projects(organizationID: orgID).filter { sameName($0.name, name) }
             let key = projectKey.flatMap(ProjectKey.init) ?? ProjectKey.random()
-            Output.project(try store.createProject(organizationID: orgID, key: key, name: name, at: JobsAPI.now()))
+            let project = try store.createProject(organizationID: orgID, key: key, name: name, at: JobsAPI.now())
+            Output.project(project)
+            for namesake in namesakes {
+                Output.note(
+                    "warning: project \(namesake.id) (\(namesake.key)) of organization \(orgID) is named "
+                        + "\(Output.quoted(namesake.name)) too; project \(project.id) was created all the same")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List projects, one JSON object per line, in id order: every one, or an organization's.",
+            discussion: """
+                Example:
+                  jobsctl project list --org 1
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Option(name: .customLong("org"), parsing: .unconditional, help: "Only this organization's projects.")
+        var orgID: Int64?
+
+        func validate() throws {
+            if let orgID { try checkID(orgID, "--org") }
+        }
+
+        func run() throws {
+            let store = try storeOptions.administration()
+            if let orgID, try store.organization(id: orgID) == nil {
+                throw CLIError("no organization with id \(orgID)")
+            }
+            var lines = Output.Lines()
+            for project in try store.projects(organizationID: orgID) {
+                lines.line { Output.write(project, to: &$0) }
+            }
+            lines.flush()
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a project by its key.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a project by its id or its key.",
+            discussion: """
+                Example:
+                  jobsctl project show 1
+                  jobsctl project show 3sWXSsqHgSKnE87YkNJK
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: "The project key.") var projectKey: String
+        @Argument(help: "The project's id (projectId) or its key (projectKey, 20 characters).") var project: String
+
+        func validate() throws {
+            guard ProjectKey(project) != nil || (Int64(project).map { $0 >= 1 } ?? false) else {
+                throw ValidationError(
+                    "\"\(project)\" is neither a project id (1 or more) nor a project key (20 characters of [A-Za-z0-9])")
+            }
+        }
 
         func run() throws {
-            Output.project(try storeOptions.administration().existingProject(projectKey))
+            let store = try storeOptions.administration()
+            // A key is 20 characters; an id has at most 19 digits: a text is never both.
+            if ProjectKey(project) != nil {
+                Output.project(try store.existingProject(project))
+            } else if let id = Int64(project), let found = try store.project(id: id) {
+                Output.project(found)
+            } else {
+                throw CLIError("no project with id \(project)")
+            }
         }
     }
 }

@@ -9,7 +9,9 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Run due jobs: claim them, run each action's program, record the result.",
         discussion: """
-            Each job runs its action's program directly (no shell), with the worker's environment plus JOB_ID, \
+            The worker claims only jobs whose action it has a program for: a job of another action stays \
+            scheduled (due, and visible as such) until a worker that runs it starts. Without any action the worker \
+            refuses to start. Each job runs its action's program directly (no shell), with the worker's environment plus JOB_ID, \
             PROJECT_ID, PROJECT_KEY, ACTION and REFERENCE_ID, and the job's JSON on standard input. Exit status 0 \
             completes the job; another status, a signal or the timeout fails it, with the end of the program's \
             standard error as its errors. A cancelled job's program gets SIGTERM within about a second. Several \
@@ -24,6 +26,10 @@ struct WorkerCommand: ParsableCommand {
             One line per job transition goes to standard error, and so does what programs write to their \
             standard output. SIGTERM or SIGINT: claim nothing more, let running programs finish for the grace \
             period, then stop them and release their jobs for the next worker, and exit 0.
+
+            Example:
+              jobsctl worker --store /var/lib/jobs-api/jobs.sqlite3 \\
+                  --action delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data --concurrency 4
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -34,37 +40,42 @@ struct WorkerCommand: ParsableCommand {
     @Option(
         name: .customLong("action"),
         help: ArgumentHelp(
-            "The program that carries out an action (repeatable), e.g. delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data. A job whose action has no program fails.",
+            "The program that carries out an action (repeatable; at least one, here or in JOBS_WORKER_ACTIONS), e.g. delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data. The worker claims only jobs of these actions.",
             valueName: "name=executable"))
     var actions: [String] = []
 
-    @Option(help: ArgumentHelp("Jobs run at once, 1–\(Self.maximumConcurrency) (default 2).", valueName: "n"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Jobs run at once, \(Self.range(WorkerConfiguration.Bounds.concurrency)) (default 2).", valueName: "n"))
     var concurrency: Int?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
-            "Seconds between two looks for due jobs while none is due, 0.05–3600 (default 5).", valueName: "n"))
+            "Seconds between two looks for due jobs while none is due, \(WorkerConfiguration.secondsText(WorkerConfiguration.Bounds.pollInterval)) (default 5).",
+            valueName: "n"))
     var pollSeconds: Double?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
-            "Seconds a claimed job stays this worker's unless renewed, 1–86400 (default 30): how long a crashed worker's jobs wait before another worker runs them.",
+            "Seconds a claimed job stays this worker's unless renewed, \(WorkerConfiguration.secondsText(WorkerConfiguration.Bounds.lease)) (default 30): how long a crashed worker's jobs wait before another worker runs them.",
             valueName: "n"))
-    var leaseSeconds: Int?
+    var leaseSeconds: Double?
 
     @Option(
         help: ArgumentHelp(
-            "How long a program may run before it is stopped and its job fails: a duration such as 90s, 15m, 2h, or none (default 1h).",
+            "How long a program may run before it is stopped and its job fails: a duration such as 90s, 15m, 2h (at most 366d), or none (default 1h).",
             valueName: "duration"))
     var actionTimeout: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
-            "Seconds a program gets after SIGTERM before SIGKILL, and running programs get to finish when the worker stops, 0–3600 (default 10).",
+            "Seconds a program gets after SIGTERM before SIGKILL, and running programs get to finish when the worker stops, \(WorkerConfiguration.secondsText(WorkerConfiguration.Bounds.grace)) (default 10).",
             valueName: "n"))
     var graceSeconds: Double?
-
-    static let maximumConcurrency = 64
 
     func validate() throws {
         _ = try settings()
@@ -85,50 +96,56 @@ struct WorkerCommand: ParsableCommand {
         try worker.run()
     }
 
-    /// The worker's configuration: each option, else its environment variable, else its default.
+    static func range(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound)–\(range.upperBound)" }
+
+    /// The worker's configuration: each option, else its environment variable, else its default, checked by
+    /// ``WorkerConfiguration`` against its bounds; an error names the option or variable that gave the value.
     private func settings() throws -> WorkerConfiguration {
         let environment = ProcessInfo.processInfo.environment
+        /// Where each setting came from, for messages: `--lease-seconds` or `JOBS_WORKER_LEASE_SECONDS=0:`.
+        var sources: [WorkerConfiguration.SettingError.Setting: String] = [:]
 
-        /// `option` if given, else `variable` parsed, else `defaultValue`; `rule` says what `valid` accepts.
+        /// `option` if given, else `variable` parsed, else `nil` (the configuration's default).
         func setting<Value>(
-            _ option: Value?, _ name: String, _ variable: String, _ parse: (String) -> Value?,
-            default defaultValue: Value, valid: (Value) -> Bool, _ rule: String
-        ) throws -> Value {
+            _ option: Value?, _ name: String, _ variable: String, _ setting: WorkerConfiguration.SettingError.Setting,
+            _ parse: (String) -> Value?, _ rule: String
+        ) throws -> Value? {
             if let option {
-                guard valid(option) else { throw ValidationError("--\(name) \(rule)") }
+                sources[setting] = "--\(name)"
                 return option
             }
-            guard let text = environment[variable], !text.isEmpty else { return defaultValue }
-            guard let parsed = parse(text), valid(parsed) else { throw ValidationError("\(variable)=\(text): \(rule)") }
+            guard let text = environment[variable], !text.isEmpty else { return nil }
+            guard let parsed = parse(text) else { throw ValidationError("\(variable)=\(text): \(rule)") }
+            sources[setting] = "\(variable)=\(text):"
             return parsed
         }
 
-        let concurrency = try setting(
-            concurrency, "concurrency", "JOBS_WORKER_CONCURRENCY", { Int($0) }, default: 2,
-            valid: { (1...Self.maximumConcurrency).contains($0) }, "must be 1 to \(Self.maximumConcurrency)")
-        let poll = try setting(
-            pollSeconds, "poll-seconds", "JOBS_WORKER_POLL_SECONDS", { Double($0) }, default: 5,
-            valid: { $0 >= 0.05 && $0 <= 3600 }, "must be 0.05 to 3600")
-        let lease = try setting(
-            leaseSeconds, "lease-seconds", "JOBS_WORKER_LEASE_SECONDS", { Int($0) }, default: 30,
-            valid: { (1...86_400).contains($0) }, "must be 1 to 86400")
-        let grace = try setting(
-            graceSeconds, "grace-seconds", "JOBS_WORKER_GRACE_SECONDS", { Double($0) }, default: 10,
-            valid: { $0 >= 0 && $0 <= 3600 }, "must be 0 to 3600")
-        let timeout: TimeLimit
-        if let actionTimeout {
-            guard let parsed = TimeLimit(parsing: actionTimeout) else {
-                throw ValidationError("--action-timeout \(TimeLimit.rule)")
+        /// Seconds as a duration; a value that is not finite is refused here, one out of range by the bounds.
+        func duration(_ seconds: Double?, _ setting: WorkerConfiguration.SettingError.Setting) throws -> Duration? {
+            guard let seconds else { return nil }
+            guard let duration = Duration.seconds(checking: seconds) else {
+                throw ValidationError("\(sources[setting] ?? "\(setting)") must be a number of seconds")
             }
-            timeout = parsed
-        } else if let text = environment["JOBS_WORKER_ACTION_TIMEOUT"], !text.isEmpty {
-            guard let parsed = TimeLimit(parsing: text) else {
-                throw ValidationError("JOBS_WORKER_ACTION_TIMEOUT=\(text): \(TimeLimit.rule)")
-            }
-            timeout = parsed
-        } else {
-            timeout = .after(.seconds(3600))
+            return duration
         }
+
+        let concurrency = try setting(
+            concurrency, "concurrency", "JOBS_WORKER_CONCURRENCY", .concurrency, { Int($0) },
+            "must be a whole number, \(Self.range(WorkerConfiguration.Bounds.concurrency))")
+        let poll = try duration(
+            setting(pollSeconds, "poll-seconds", "JOBS_WORKER_POLL_SECONDS", .pollInterval, { Double($0) },
+                    "must be a number of seconds"), .pollInterval)
+        let lease = try duration(
+            setting(leaseSeconds, "lease-seconds", "JOBS_WORKER_LEASE_SECONDS", .lease, { Double($0) },
+                    "must be a number of seconds"), .lease)
+        let grace = try duration(
+            setting(graceSeconds, "grace-seconds", "JOBS_WORKER_GRACE_SECONDS", .grace, { Double($0) },
+                    "must be a number of seconds"), .grace)
+        let timeout = try setting(
+            actionTimeout.map { text -> TimeLimit in TimeLimit(parsing: text) ?? .invalid(text) },
+            "action-timeout", "JOBS_WORKER_ACTION_TIMEOUT", .actionTimeout, { TimeLimit(parsing: $0) },
+            TimeLimit.rule)
+        if case .invalid? = timeout { throw ValidationError("--action-timeout \(TimeLimit.rule)") }
 
         let fromEnvironment = actions.isEmpty
         let entries = fromEnvironment
@@ -150,12 +167,23 @@ struct WorkerCommand: ParsableCommand {
 
         let limit: Duration?
         switch timeout {
-        case .after(let duration): limit = duration
-        case .unlimited: limit = nil
+        case .after(let duration)?: limit = duration
+        case .unlimited?: limit = nil
+        case nil, .invalid?: limit = .seconds(3600)
         }
-        return WorkerConfiguration(
-            programs: programs, concurrency: concurrency, pollInterval: .milliseconds(Int64(poll * 1000)),
-            lease: .seconds(lease), actionTimeout: limit, grace: .milliseconds(Int64(grace * 1000)), runOnce: once)
+        do {
+            return try WorkerConfiguration(
+                programs: programs, concurrency: concurrency ?? 2, pollInterval: poll ?? .seconds(5),
+                lease: lease ?? .seconds(30), actionTimeout: limit, grace: grace ?? .seconds(10), runOnce: once)
+        } catch let error where error.setting == .programs {
+            // One line, not the usage: the option is not wrong, it is missing.
+            throw CLIError(
+                "no action is configured (no --action, and JOBS_WORKER_ACTIONS is empty or unset): refusing to "
+                    + "start a worker that would run nothing")
+        } catch {
+            let source = sources[error.setting] ?? "\(error.setting.rawValue)"
+            throw ValidationError("\(source) \(error.rule)")
+        }
     }
 }
 
@@ -163,16 +191,19 @@ struct WorkerCommand: ParsableCommand {
 enum TimeLimit: Equatable {
     case unlimited
     case after(Duration)
+    /// Text that is none of those (reported by the option's name).
+    case invalid(String)
 
-    static let rule = "must be a duration such as 90s, 15m, 2h (or a number of seconds), or none"
+    static let rule = "must be a duration such as 90s, 15m, 2h (or a number of seconds), at most 366d, or none"
 
     /// Reads `none`, a number of seconds, or a duration as `--schedule-delay` reads it (`90s`, `15m`, `2h`),
-    /// above zero; `nil` otherwise.
+    /// above zero; `nil` otherwise. A number too large for a duration is `nil` too; one too large for the
+    /// worker is refused by its configuration.
     init?(parsing text: String) {
         if text == "none" {
             self = .unlimited
         } else if let seconds = Int64(text) {
-            guard seconds > 0 else { return nil }
+            guard seconds > 0, seconds <= Int64.max / 1000 else { return nil }
             self = .after(.seconds(seconds))
         } else if case .fixed(let milliseconds)? = ScheduleDelay(parsing: text), milliseconds > 0 {
             self = .after(.milliseconds(milliseconds))

@@ -16,7 +16,7 @@ import Testing
         let user = "../../etc/passwd zoë $(reboot)"
         let claimed = try fixture.claim(user: user)
         let run = fixture.makeRun(
-            claimed, fixture.configuration(program: program),
+            claimed, try fixture.configuration(program: program),
             environment: ["PATH=/usr/bin:/bin", "INHERITED=from the worker", "JOB_ID=spoofed"])
 
         #expect(run.run(on: fixture.store) == .completed)
@@ -39,7 +39,7 @@ import Testing
             exit 3
             """#)
         let claimed = try fixture.claim()
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: program)).run(on: fixture.store)
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: program)).run(on: fixture.store)
         let errors = "exited with status 3: connecting to the session store\nsession store unreachable"
         #expect(outcome == .failed(errors: errors))
         #expect(fixture.store.job(claimed.job.id)?.status == .failed)
@@ -55,7 +55,7 @@ import Testing
             exit 1
             """#)
         let claimed = try fixture.claim()
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: program)).run(on: fixture.store)
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: program)).run(on: fixture.store)
         let errors = try #require(fixture.store.job(claimed.job.id)?.errors)
         #expect(outcome == .failed(errors: errors))
         #expect(errors.hasPrefix("exited with status 1: …"))
@@ -66,7 +66,7 @@ import Testing
     @Test func anActionWithoutAProgramFailsNamingTheAction() throws {
         let fixture = try RunFixture()
         let claimed = try fixture.claim(action: JobAction(rawValue: "export_user_data"))
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: "/bin/true")).run(on: fixture.store)
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: "/bin/true")).run(on: fixture.store)
         #expect(outcome == .failed(errors: "no program is configured for action \"export_user_data\""))
         #expect(fixture.store.job(claimed.job.id)?.status == .failed)
     }
@@ -76,7 +76,7 @@ import Testing
         let program = try fixture.script("exit 0")
         try FileManager.default.removeItem(atPath: program)  // removed after the worker started
         let claimed = try fixture.claim()
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: program)).run(on: fixture.store)
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: program)).run(on: fixture.store)
         #expect(outcome == .failed(errors: "the program for action \"delete_user_data\" could not be started"))
         #expect(fixture.lines.text.contains(program))
         #expect(fixture.lines.text.contains("No such file or directory"))
@@ -86,7 +86,7 @@ import Testing
         let fixture = try RunFixture()
         let program = try fixture.script("echo 'about to crash' >&2\nkill -SEGV $$")
         let claimed = try fixture.claim()
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: program)).run(on: fixture.store)
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: program)).run(on: fixture.store)
         #expect(outcome == .failed(errors: "killed by SIGSEGV: about to crash"))
     }
 
@@ -95,7 +95,7 @@ import Testing
         let program = try fixture.script("echo $$ > \"$DIR/pid\"\nsleep 30\ntouch \"$DIR/finished\"")
         let claimed = try fixture.claim()
         let started = Date()
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: program, timeout: .milliseconds(300)))
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: program, timeout: .milliseconds(300)))
             .run(on: fixture.store)
         #expect(outcome == .failed(errors: "timed out after 0.300 s"))
         // Well under the 30 s the program would sleep if the timeout did not stop it (room for a loaded machine).
@@ -117,7 +117,7 @@ import Testing
             touch "$DIR/finished"
             """#)
         let claimed = try fixture.claim()
-        let pending = fixture.start(fixture.makeRun(claimed, fixture.configuration(program: program)))
+        let pending = fixture.start(fixture.makeRun(claimed, try fixture.configuration(program: program)))
         #expect(eventually { fixture.directory.exists("child") && fixture.directory.exists("pid") })
         let cancelledAt = Date()
         fixture.store.cancel(claimed.job.id)
@@ -148,7 +148,7 @@ import Testing
             """#)
         let claimed = try fixture.claim()
         let pending = fixture.start(
-            fixture.makeRun(claimed, fixture.configuration(program: program, grace: .milliseconds(300))))
+            fixture.makeRun(claimed, try fixture.configuration(program: program, grace: .milliseconds(300))))
         #expect(eventually { fixture.directory.exists("pid") })
         fixture.store.cancel(claimed.job.id)
         #expect(pending.wait() == .cancelled)
@@ -166,7 +166,7 @@ import Testing
             """#)
         let claimed = try fixture.claim()
         let pending = fixture.start(
-            fixture.makeRun(claimed, fixture.configuration(program: program, watch: .seconds(60))))
+            fixture.makeRun(claimed, try fixture.configuration(program: program, watch: .seconds(60))))
         fixture.store.cancel(claimed.job.id)
         try fixture.directory.write("go")
 
@@ -182,7 +182,7 @@ import Testing
         let fixture = try RunFixture()
         let program = try fixture.script("echo $$ > \"$DIR/pid\"\nsleep 30\ntouch \"$DIR/finished\"")
         let claimed = try fixture.claim()
-        let run = fixture.makeRun(claimed, fixture.configuration(program: program))
+        let run = fixture.makeRun(claimed, try fixture.configuration(program: program))
         let pending = fixture.start(run)
         #expect(eventually { fixture.directory.exists("pid") })
         run.requestStop()
@@ -199,7 +199,7 @@ import Testing
         // The program runs until the test has seen five renewals (every 50 ms), however slow the machine is.
         let program = try fixture.script(shellWaitingForFile(#""$DIR/go""#))
         let claimed = try fixture.claim()
-        let pending = fixture.start(fixture.makeRun(claimed, fixture.configuration(program: program)))
+        let pending = fixture.start(fixture.makeRun(claimed, try fixture.configuration(program: program)))
         #expect(eventually { fixture.store.renewalCount >= 5 }, "renewed \(fixture.store.renewalCount) times")
         try fixture.directory.write("go")
         #expect(pending.wait() == .completed)
@@ -211,7 +211,7 @@ import Testing
         let program = try fixture.script("sleep 30\ntouch \"$DIR/finished\"")
         let claimed = try fixture.claim(lease: .milliseconds(400))
         fixture.store.failRenewals(with: StoreError(.unavailable, "database is locked"))
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: program, lease: .milliseconds(400)))
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: program, lease: .milliseconds(400)))
             .run(on: fixture.store)
         // The release works again (only renewals fail): the next worker runs the job at once.
         #expect(outcome == .released)
@@ -223,7 +223,7 @@ import Testing
         let fixture = try RunFixture()
         let program = try fixture.script("sleep 30 &\necho $! > \"$DIR/child\"\nexit 0")
         let claimed = try fixture.claim()
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: program)).run(on: fixture.store)
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: program)).run(on: fixture.store)
         #expect(outcome == .completed)
         let child = try #require(pid_t(fixture.directory.contents(of: "child")?.trimmingCharacters(in: .newlines) ?? ""))
         #expect(eventually { !isAlive(child) })
@@ -232,7 +232,7 @@ import Testing
     @Test func aReferenceIDWithANULIsNeverPassedCutShort() throws {
         let fixture = try RunFixture()
         let claimed = try fixture.claim(user: "alice\u{0}bob")
-        let outcome = fixture.makeRun(claimed, fixture.configuration(program: "/bin/true")).run(on: fixture.store)
+        let outcome = fixture.makeRun(claimed, try fixture.configuration(program: "/bin/true")).run(on: fixture.store)
         #expect(outcome == .failed(errors: "the job's reference id or action contains a NUL character"))
     }
 }

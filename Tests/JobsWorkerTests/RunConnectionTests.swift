@@ -37,7 +37,7 @@ import Testing
         let job = fixture.store.add(user: "retried", startAt: 1000)
         let flaky = FlakyConnect(store: fixture.store) { (2...4).contains($0) }
         let worker = Worker(
-            configuration: fixture.configuration(program: program, lease: .seconds(30), once: true),
+            configuration: try fixture.configuration(program: program, lease: .seconds(30), once: true),
             connect: { try flaky.connect() }, log: fixture.lines.log, environment: ["PATH=/usr/bin:/bin"])
 
         let summary = try worker.run()
@@ -56,7 +56,7 @@ import Testing
         let flaky = FlakyConnect(store: fixture.store) { $0 >= 2 }
         let lease: Duration = .seconds(4)
         let worker = Worker(
-            configuration: fixture.configuration(program: program, lease: lease, watch: .seconds(1), once: true),
+            configuration: try fixture.configuration(program: program, lease: lease, watch: .seconds(1), once: true),
             connect: { try flaky.connect() }, log: fixture.lines.log, environment: ["PATH=/usr/bin:/bin"])
 
         let started = JobsAPI.now()

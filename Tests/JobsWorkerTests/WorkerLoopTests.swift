@@ -40,7 +40,8 @@ import Testing
         let program = try fixture.script("exit 0")
         let job = fixture.store.add(user: "orphan", startAt: 1000)
         // Another worker claimed it with a lease that has already ended, then died.
-        _ = try fixture.store.claimDueJobs(owner: "dead-worker", now: 2000, leaseUntil: 3000, limit: 1)
+        _ = try fixture.store.claimDueJobs(
+            owner: "dead-worker", now: 2000, leaseUntil: 3000, limit: 1, actions: [.deleteUserData])
 
         let summary = try worker(fixture, fixture.configuration(program: program, once: true)).run()
         #expect(summary.completed == 1)
@@ -54,7 +55,7 @@ import Testing
         let program = try fixture.script(
             "touch \"$DIR/started-$JOB_ID\"\n\(shellWaitingForFile("\"$DIR/go\""))\ntouch \"$DIR/finished-$JOB_ID\"")
         let job = fixture.store.add(user: "short", startAt: 1000)
-        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(60)))
+        let worker = worker(fixture, try fixture.configuration(program: program, grace: .seconds(60)))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
         #expect(eventually { fixture.directory.exists("started-\(job.id)") })
@@ -73,7 +74,7 @@ import Testing
         let fixture = try RunFixture()
         let program = try fixture.script("touch \"$DIR/started-$JOB_ID\"\nsleep 300")
         let jobs = (0..<2).map { fixture.store.add(user: "long-\($0)", startAt: 1000) }
-        let worker = worker(fixture, fixture.configuration(program: program, grace: .seconds(120)))
+        let worker = worker(fixture, try fixture.configuration(program: program, grace: .seconds(120)))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
         #expect(eventually { jobs.allSatisfy { fixture.directory.exists("started-\($0.id)") } })
@@ -97,7 +98,7 @@ import Testing
     @Test func aWorkerThatRunsUntilStoppedPicksUpJobsAsTheyBecomeDue() throws {
         let fixture = try RunFixture()
         let program = try fixture.script("exit 0")
-        let worker = worker(fixture, fixture.configuration(program: program))
+        let worker = worker(fixture, try fixture.configuration(program: program))
         let finished = PendingSummary()
         Thread.detachNewThread { finished.set(Result { try worker.run() }) }
         let job = fixture.store.add(user: "soon", startAt: JobsAPI.now() + 300)

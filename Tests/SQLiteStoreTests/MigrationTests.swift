@@ -30,12 +30,15 @@ struct MigrationTests {
         let key = APIKey.generate()
         for (index, name) in ["Acme", "Globex"].enumerated() {
             let organization = try store.createOrganization(name: name, at: Int64(index))
+            // Keys as a program of schema version 1 stored them (the current columns include expires_at).
             let active = index == 0 ? key : APIKey.generate()
-            _ = try store.createAPIKey(organizationID: organization.id, hash: active.hash, hint: active.hint, at: 5)
+            try store.connection.run(
+                "INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, 5)",
+                [.integer(organization.id), .blob(active.hash.bytes), .text(active.hint)])
             let revoked = APIKey.generate()
-            let record = try store.createAPIKey(
-                organizationID: organization.id, hash: revoked.hash, hint: revoked.hint, at: 6)
-            _ = try store.revokeAPIKey(id: record.id, at: 7)
+            try store.connection.run(
+                "INSERT INTO api_keys (org_id, key_hash, hint, created_at, revoked_at) VALUES (?1, ?2, ?3, 6, 7)",
+                [.integer(organization.id), .blob(revoked.hash.bytes), .text(revoked.hint)])
             let project = try store.createProject(
                 organizationID: organization.id, key: ProjectKey.random(), name: "Web \(index)", at: 8)
             for (offset, status) in JobStatus.allCases.enumerated() {
@@ -65,7 +68,14 @@ struct MigrationTests {
     static func contents(of store: SQLiteJobStore) throws -> Contents {
         let organizationIDs = try store.connection.rows("SELECT id FROM organizations ORDER BY id") { $0.int64(at: 0) }
         let organizations = try organizationIDs.compactMap { try store.organization(id: $0) }
-        let keys = try organizations.flatMap { try store.apiKeys(organizationID: $0.id) }
+        // Read with the columns of every version (expires_at came with version 5).
+        let keys = try store.connection.rows(
+            "SELECT id, org_id, hint, created_at, revoked_at FROM api_keys ORDER BY id"
+        ) { row in
+            APIKeyRecord(
+                id: row.int64(at: 0), organizationID: row.int64(at: 1), hint: row.text(at: 2),
+                createdAt: row.int64(at: 3), revokedAt: row.optionalInt64(at: 4))
+        }
         let projectKeys = try store.connection.rows("SELECT project_key FROM projects ORDER BY id") { $0.text(at: 0) }
         let projects = try projectKeys.compactMap(ProjectKey.init).compactMap { try store.project(key: $0) }
         let jobs = try projects.flatMap { try store.jobs(projectID: $0.id, status: nil, afterID: 0, limit: 100) }
@@ -133,7 +143,7 @@ struct MigrationTests {
 
             // The API serves it now, with the keys and jobs it had.
             let api = try connector.connect()
-            let principal = try #require(try api.principal(forKeyHash: key.hash))
+            let principal = try #require(try api.principal(forKeyHash: key.hash, at: 100))
             let project = try #require(before.projects.first)
             #expect(principal.organizationID == project.organizationID)
             let projectJobs = before.jobs.filter { $0.projectID == project.id }
@@ -148,7 +158,8 @@ struct MigrationTests {
             #expect(try api.jobs(projectID: project.id, limit: 1, offset: Int64(projectJobs.count)) == [fresh])
 
             // Due scheduled jobs and the running jobs of version 1, which had no worker, are claimed.
-            let claimed = try admin.claimDueJobs(owner: "w1", now: 100, leaseUntil: 200, limit: 50)
+            let claimed = try admin.claimDueJobs(
+                owner: "w1", now: 100, leaseUntil: 200, limit: 50, actions: [.deleteUserData])
             let active = before.jobs.filter { $0.status == .scheduled || $0.status == .running }
             #expect(active.count == 4)
             #expect(Set(claimed.map(\.job.id)) == Set(active.map(\.id) + [fresh.id]))

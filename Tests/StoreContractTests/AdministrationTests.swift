@@ -44,16 +44,22 @@ struct AdministrationTests {
         }
     }
 
-    @Test("revoking keeps the first revocation time; a missing key gives nil", arguments: StoreKind.allCases)
+    @Test("revoking says whether the key was revoked before, and keeps the first revocation time", arguments: StoreKind.allCases)
     func revoke(kind: StoreKind) throws {
         try ContractFixture.with(kind) { fixture in
-            let first = try #require(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: 50))
+            guard case .revoked(let first) = try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: 50) else {
+                Issue.record("not revoked")
+                return
+            }
             #expect(first.revokedAt == 50)
             #expect(first.hint == fixture.keyRecord.hint)
-            let again = try #require(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: 60))
-            #expect(again.revokedAt == 50)
-            #expect(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id + 100, at: 70) == nil)
-            #expect(try fixture.admin.principal(forKeyHash: fixture.key.hash) == nil)
+            var expected = first
+            expected.revokedAt = 50
+            #expect(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: 60) == .alreadyRevoked(expected))
+            #expect(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id + 100, at: 70) == .notFound)
+            #expect(try fixture.admin.principal(forKeyHash: fixture.key.hash, at: 10) == nil)
+            #expect(try fixture.admin.apiKey(id: fixture.keyRecord.id) == expected)
+            #expect(try fixture.admin.apiKey(id: fixture.keyRecord.id + 100) == nil)
         }
     }
 

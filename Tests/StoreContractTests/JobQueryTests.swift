@@ -8,12 +8,12 @@ struct JobQueryTests {
         try ContractFixture.with(kind) { fixture in
             let store = try fixture.connector.connect()
             #expect(
-                try store.principal(forKeyHash: fixture.key.hash)
+                try store.principal(forKeyHash: fixture.key.hash, at: ContractFixture.now)
                     == Principal(keyID: fixture.keyRecord.id, organizationID: fixture.organization.id))
-            #expect(try store.principal(forKeyHash: APIKey.generate().hash) == nil)
+            #expect(try store.principal(forKeyHash: APIKey.generate().hash, at: ContractFixture.now) == nil)
 
-            try #require(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: ContractFixture.now + 5) != nil)
-            #expect(try store.principal(forKeyHash: fixture.key.hash) == nil)
+            try #require(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: ContractFixture.now + 5) != .notFound)
+            #expect(try store.principal(forKeyHash: fixture.key.hash, at: ContractFixture.now + 10) == nil)
         }
     }
 

@@ -70,7 +70,7 @@ struct PostgresConnectionTests {
         let admin = try connector.open()
         try admin.migrate()
         let store = try connector.connect()
-        #expect(try store.principal(forKeyHash: APIKey.generate().hash) == nil)
+        #expect(try store.principal(forKeyHash: APIKey.generate().hash, at: 0) == nil)
         // pg_terminate_backend(pid, timeout) returns once the backend has left the server's process table (it has
         // sent its closing notice by then); its socket closes when the process exits a moment later. For a server
         // on this machine (the tests' own), that exit is waited for too: the call below then meets a connection
@@ -87,7 +87,7 @@ struct PostgresConnectionTests {
                 "the terminated backends \(pids) still run")
         }
         // The terminated session is noticed before the call is sent, and replaced.
-        #expect(try store.principal(forKeyHash: APIKey.generate().hash) == nil)
+        #expect(try store.principal(forKeyHash: APIKey.generate().hash, at: 0) == nil)
         #expect(try admin.schemaVersion() == PostgresSchema.currentVersion)
     }
 

@@ -26,7 +26,7 @@ struct RequestLookupTests {
             case .active: keyHash = fixture.key.hash
             case .revoked:
                 keyHash = fixture.key.hash
-                try #require(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: ContractFixture.now) != nil)
+                try #require(try fixture.admin.revokeAPIKey(id: fixture.keyRecord.id, at: ContractFixture.now) != .notFound)
             case .unknown: keyHash = APIKey.generate().hash
             }
             let projectKey: ProjectKey? =
@@ -45,8 +45,9 @@ struct RequestLookupTests {
                 }
 
             let store = try fixture.connector.connect()
-            let lookup = try store.lookUp(keyHash: keyHash, projectKey: projectKey, jobID: jobID)
-            #expect(lookup == (try store.lookUpInTurn(keyHash: keyHash, projectKey: projectKey, jobID: jobID)))
+            let now = ContractFixture.now + 1
+            let lookup = try store.lookUp(keyHash: keyHash, projectKey: projectKey, jobID: jobID, at: now)
+            #expect(lookup == (try store.lookUpInTurn(keyHash: keyHash, projectKey: projectKey, jobID: jobID, at: now)))
 
             let principal = Principal(keyID: fixture.keyRecord.id, organizationID: fixture.organization.id)
             let expectedPrincipal = keyCase == .active ? principal : nil

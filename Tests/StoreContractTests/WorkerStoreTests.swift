@@ -314,12 +314,13 @@ struct WorkerStoreTests {
 }
 
 extension WorkerStore {
-    /// ``claimDueJobs(owner:now:leaseUntil:limit:)`` at the suite's usual times unless told otherwise.
+    /// ``claimDueJobs(owner:now:leaseUntil:limit:actions:)`` at the suite's usual times, for `delete_user_data`,
+    /// unless told otherwise.
     func claim(
         _ owner: String, at now: Int64 = WorkerStoreTests.now, until leaseUntil: Int64 = WorkerStoreTests.leaseUntil,
-        limit: Int = 10
+        limit: Int = 10, actions: [JobAction] = [.deleteUserData]
     ) throws -> [ClaimedJob] {
-        try claimDueJobs(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit)
+        try claimDueJobs(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit, actions: actions)
     }
 }
 

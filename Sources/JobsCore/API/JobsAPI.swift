@@ -132,7 +132,7 @@ public struct JobsAPI: Sendable {
             let invalid = Self.invalidKey
             guard BearerCredentials.isWellFormed(token) else { throw invalid }
             let lookup = try store.lookUp(
-                keyHash: APIKeyHash(of: token), projectKey: target.projectKey, jobID: target.jobID)
+                keyHash: APIKeyHash(of: token), projectKey: target.projectKey, jobID: target.jobID, at: clock())
             guard lookup.principal != nil else { throw invalid }
             return lookup
         }
@@ -268,8 +268,8 @@ public struct JobsAPI: Sendable {
         return id
     }
 
-    /// Longest user id accepted, in Unicode scalar values.
-    public static let maximumUserIDLength = 256
+    /// Longest user id accepted, in Unicode scalar values (a job's `referenceId`: ``Job/maximumReferenceIDLength``).
+    public static let maximumUserIDLength = Job.maximumReferenceIDLength
 
     /// A `userId` path segment: percent-decoded UTF-8 without NUL, 1–256 Unicode scalars, or 400.
     static func userID(_ raw: Substring) throws -> String {

@@ -2,6 +2,9 @@ import Foundation
 
 /// Reads the JSON Lines that `jobsctl job import` takes: one job per line, in the API's shape.
 ///
+/// Every stored job keeps the bounds of ``Job``: `referenceId` as the API's `userId` (1–256 Unicode scalars, no
+/// NUL), `description` at most ``Job/maximumDescriptionBytes`` and `errors` at most ``Job/maximumErrorsBytes``
+/// bytes without NUL (which PostgreSQL cannot store), `action` a name a worker can run.
 /// `referenceId` and `status` are required. `description`, `action`, `createdAt`, `updatedAt`, `startAt` and
 /// `errors` take their defaults when missing; `jobId` and `projectId` are accepted and ignored (the store
 /// assigns the id, the command names the project), so the API's own output can be imported as it is. Any other
@@ -22,12 +25,41 @@ public enum JobImport {
     /// Reads a JSON Lines document as `jobsctl job import` does: lines split at `\n`, blank ones (whitespace
     /// only) skipped, numbered from 1. Throws for the first line that cannot be imported.
     public static func parse(lines text: String, now: Int64) throws(LineError) -> [(line: Int, job: NewJob)] {
-        var jobs: [(line: Int, job: NewJob)] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard !line.allSatisfy(\.isWhitespace) else { continue }
-            jobs.append((index + 1, try parse(line: String(line), number: index + 1, now: now)))
+        try parse(bytes: Array(text.utf8), now: now)
+    }
+
+    /// ``parse(lines:now:)`` over the document's bytes, each line decoded on its own: a line that is not UTF-8
+    /// is refused by its number, and the document is never held twice (as bytes and as one string).
+    public static func parse(bytes: [UInt8], now: Int64) throws(LineError) -> [(line: Int, job: NewJob)] {
+        let document = try parseDocument(bytes: bytes, now: now)
+        return Array(zip(document.lines, document.jobs))
+    }
+
+    /// ``parse(bytes:now:)`` as two arrays, the jobs and the number of the line of each: what an import of
+    /// millions of lines keeps in memory while it stores them.
+    public static func parseDocument(bytes: [UInt8], now: Int64) throws(LineError) -> (lines: [Int], jobs: [NewJob]) {
+        var lines: [Int] = []
+        var jobs: [NewJob] = []
+        var start = 0
+        var number = 0
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            number += 1
+            let line = bytes[start..<end]
+            start = end + 1
+            guard !line.allSatisfy(isBlank) else { continue }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                throw LineError(line: number, reason: "not UTF-8")
+            }
+            jobs.append(try parse(line: text, number: number, now: now))
+            lines.append(number)
         }
-        return jobs
+        return (lines, jobs)
+    }
+
+    /// Space, tab, carriage return and the other white space a line may hold and still count as blank.
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 
     /// Reads one line. `now` is the default `createdAt`; `startAt` defaults to the next midnight UTC after
@@ -67,9 +99,8 @@ public enum JobImport {
         guard case .some(.some(let referenceID)) = try string("referenceId", required: true) else {
             throw fail("\"referenceId\" must be a string")
         }
-        let length = referenceID.unicodeScalars.count
-        guard length >= 1, length <= JobsAPI.maximumUserIDLength, !referenceID.utf8.contains(0) else {
-            throw fail("\"referenceId\" must be 1–\(JobsAPI.maximumUserIDLength) characters without NUL")
+        guard Job.isValidReferenceID(referenceID) else {
+            throw fail("\"referenceId\" must be 1–\(Job.maximumReferenceIDLength) characters without NUL, as the API's userId")
         }
         guard case .some(.some(let statusText)) = try string("status", required: true),
             let status = JobStatus(rawValue: statusText)
@@ -82,18 +113,31 @@ public enum JobImport {
         case .none: action = .deleteUserData
         case .some(.none): throw fail("\"action\" must be a string")
         case .some(.some(let name)):
-            guard !name.isEmpty else { throw fail("\"action\" must not be empty") }
-            action = JobAction(rawValue: name)
+            guard JobAction.isValidName(name) else {
+                throw fail(
+                    "\"action\" must be 1–\(Job.maximumActionLength) letters, digits, _ . - (a name a worker's --action can run)")
+            }
+            action = name == JobAction.deleteUserData.rawValue ? .deleteUserData : JobAction(rawValue: name)
         }
         let description: String
         switch try string("description", required: false) {
         case .none, .some(.none): description = action.description(referenceID: referenceID)
         case .some(.some(let text)): description = text
         }
+        guard description.utf8.count <= Job.maximumDescriptionBytes else {
+            throw fail("\"description\" is longer than \(Job.maximumDescriptionBytes) bytes (UTF-8)")
+        }
+        guard !description.utf8.contains(0) else { throw fail("\"description\" must not contain NUL") }
         let errors: String?
         switch try string("errors", required: false) {
         case .none: errors = nil
         case .some(let value): errors = value
+        }
+        if let errors {
+            guard errors.utf8.count <= Job.maximumErrorsBytes else {
+                throw fail("\"errors\" is longer than \(Job.maximumErrorsBytes) bytes (UTF-8)")
+            }
+            guard !errors.utf8.contains(0) else { throw fail("\"errors\" must not contain NUL") }
         }
 
         let createdAt: Int64

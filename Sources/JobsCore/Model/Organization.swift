@@ -35,14 +35,20 @@ public struct APIKeyRecord: Sendable, Equatable {
     /// The first characters of the key (its prefix and four more), enough to recognise it in a list.
     public var hint: String
     public var createdAt: Int64
+    /// When the key was revoked: from then on it authenticates nothing.
     public var revokedAt: Int64?
+    /// When the key stops working by itself (set by a rotation with a grace period); `nil` for never.
+    public var expiresAt: Int64?
 
-    public init(id: Int64, organizationID: Int64, hint: String, createdAt: Int64, revokedAt: Int64?) {
+    public init(
+        id: Int64, organizationID: Int64, hint: String, createdAt: Int64, revokedAt: Int64?, expiresAt: Int64? = nil
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.hint = hint
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
     }
 }
 

@@ -4,8 +4,9 @@
 /// ``JobStoreConnector``. Every method is atomic on its own: implementations never read and then write in two
 /// steps where another connection could slip in between.
 public protocol JobStore: AnyObject {
-    /// The organization and key that the API key with this hash stands for, if the key exists and is not revoked.
-    func principal(forKeyHash hash: APIKeyHash) throws -> Principal?
+    /// The organization and key that the API key with this hash stands for, if the key exists and is active at
+    /// `time` (milliseconds since the epoch): not revoked, and not past the expiry a rotation gave it.
+    func principal(forKeyHash hash: APIKeyHash, at time: Int64) throws -> Principal?
 
     /// The project with this key, if it belongs to `organizationID`.
     func project(key: ProjectKey, organizationID: Int64) throws -> Project?
@@ -21,11 +22,11 @@ public protocol JobStore: AnyObject {
     /// The job with this id, if it belongs to the project.
     func job(id: Int64, projectID: Int64) throws -> Job?
 
-    /// The principal behind `keyHash`; if there is one and `projectKey` is given, that project's id when it
-    /// belongs to the principal's organization; if there is one and `jobID` is given, that job when it belongs to
-    /// the project. What every request reads before it acts, so a store should answer it in one query: the SQLite
-    /// store does (one statement, one read transaction). The default asks the three lookups in turn.
-    func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?) throws -> RequestLookup
+    /// The principal behind `keyHash` if its key is active at `time`; if there is one and `projectKey` is given,
+    /// that project's id when it belongs to the principal's organization; if there is one and `jobID` is given,
+    /// that job when it belongs to the project. What every request reads before it acts, so a store should answer
+    /// it in one query: both stores do (one statement). The default asks the three lookups in turn.
+    func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?, at time: Int64) throws -> RequestLookup
 
     /// Cancels the job if it is `scheduled` or `running`, as one conditional update.
     func cancelJob(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome
@@ -52,6 +53,38 @@ public enum CreateOutcome: Sendable, Equatable {
     case conflict(existingJobID: Int64)
 }
 
+/// What became of a request to revoke an API key.
+public enum RevokeOutcome: Sendable, Equatable {
+    /// The key was active (or only expiring) and is revoked now.
+    case revoked(APIKeyRecord)
+    /// The key had been revoked before; nothing changed.
+    case alreadyRevoked(APIKeyRecord)
+    /// No key has this id.
+    case notFound
+}
+
+/// What became of a request to rotate an API key.
+public enum RotateOutcome: Sendable, Equatable {
+    /// The new key is stored; the old one stops at its new `revokedAt` or `expiresAt`.
+    case rotated(old: APIKeyRecord, new: APIKeyRecord)
+    /// The key is revoked or expired already: nothing changed, no key was made.
+    case notActive(APIKeyRecord)
+    /// No key has this id.
+    case notFound
+}
+
+/// What became of an import of several jobs: all of them stored, or none.
+public enum ImportOutcome: Sendable, Equatable {
+    /// Every job was stored, in order, in one transaction; their ids, in the same order.
+    case imported(ids: [Int64])
+    /// Nothing was stored: the job at `index` (of the imported list) is active while the project holds an active
+    /// job with the same action and reference id, stored before the import.
+    case conflict(index: Int, existingJobID: Int64)
+    /// Nothing was stored: the job at `index` is active, and so is the one at `earlierIndex` of the same import,
+    /// with the same action and reference id.
+    case duplicate(index: Int, earlierIndex: Int)
+}
+
 /// The administrative side of a store: what `jobsctl` does.
 public protocol StoreAdministration: JobStore, WorkerStore {
     /// The schema version this connection's store has (0 for an empty store).
@@ -64,16 +97,29 @@ public protocol StoreAdministration: JobStore, WorkerStore {
 
     func createOrganization(name: String, at time: Int64) throws -> Organization
     func organization(id: Int64) throws -> Organization?
+    /// Every organization, in id order.
+    func organizations() throws -> [Organization]
 
     func createAPIKey(organizationID: Int64, hash: APIKeyHash, hint: String, at time: Int64) throws -> APIKeyRecord
     func apiKeys(organizationID: Int64) throws -> [APIKeyRecord]
-    /// Revokes the key; revoking a revoked key keeps its first revocation time. `nil` when no such key exists.
-    func revokeAPIKey(id: Int64, at time: Int64) throws -> APIKeyRecord?
+    /// The key with this id, if any.
+    func apiKey(id: Int64) throws -> APIKeyRecord?
+    /// Revokes the key in one conditional update; a revoked key keeps its first revocation time.
+    func revokeAPIKey(id: Int64, at time: Int64) throws -> RevokeOutcome
+    /// Replaces an active key in one transaction: stores a new key (`hash`, `hint`) for the same organization,
+    /// and ends the old one: revoked at `time` when `oldKeyExpiresAt` is `nil` or not after `time`, otherwise
+    /// expiring then (an earlier expiry it already had is kept).
+    func rotateAPIKey(id: Int64, hash: APIKeyHash, hint: String, at time: Int64, oldKeyExpiresAt: Int64?) throws
+        -> RotateOutcome
 
     /// Creates a project; throws ``StoreError/Kind-swift.enum/conflict`` when the key is taken.
     func createProject(organizationID: Int64, key: ProjectKey, name: String, at time: Int64) throws -> Project
     /// The project with this key, whatever its organization.
     func project(key: ProjectKey) throws -> Project?
+    /// The project with this id, whatever its organization.
+    func project(id: Int64) throws -> Project?
+    /// Every project of the organization, or of every organization when `organizationID` is `nil`, in id order.
+    func projects(organizationID: Int64?) throws -> [Project]
 
     /// The job with this id, whatever its project.
     func job(id: Int64) throws -> Job?
@@ -81,15 +127,25 @@ public protocol StoreAdministration: JobStore, WorkerStore {
     func jobs(projectID: Int64, status: JobStatus?, afterID: Int64, limit: Int) throws -> [Job]
     /// Stores a job as it is (any status), for imports; the same one-active-job rule as ``createJob(_:projectID:)``.
     func importJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome
+    /// Stores every job as it is, in order, at the end of the project's list, in one transaction, or none of
+    /// them: the first active job that the one-active-job rule refuses (against a job stored before, or an
+    /// earlier one of `jobs`) rolls everything back. Throws ``StoreError/Kind-swift.enum/invalid`` for a
+    /// missing project.
+    func importJobs(_ jobs: [NewJob], projectID: Int64) throws -> ImportOutcome
 
-    /// Deletes at most `limit` finished jobs (`completed`, `failed`, `cancelled`) whose `updatedAt` is before
-    /// `before` (milliseconds since the epoch), the lowest positions of each project first, in one short
+    /// Deletes at most `limit` finished jobs (`completed`, `failed`, `cancelled`) that finished before `before`
+    /// (milliseconds since the epoch): whose `updatedAt` is before it, or, for a job imported without an
+    /// `updatedAt`, whose `createdAt` is. The lowest positions of each project go first, in one short
     /// transaction; returns how many it deleted, 0 when none is left (or `limit` is 0 or less).
     ///
     /// List pages stay dense: the jobs that survive below a project's highest deleted position (still active,
     /// or finished after `before`) move up next to it, keeping their order, so page `n` still starts after
     /// `(n - 1) * limit` jobs. The cost is that of the batch plus those survivors, never of the whole project.
     func purgeFinishedJobs(before: Int64, limit: Int) throws -> Int
+
+    /// How many jobs ``purgeFinishedJobs(before:limit:)`` would delete, in every batch together, if nothing
+    /// changed meanwhile.
+    func countFinishedJobs(before: Int64) throws -> Int
 }
 
 /// Opens connections to one store. Shared by every thread; each connection it opens is not.

@@ -4,11 +4,13 @@
 /// the job still being `running` under the same owner, so a worker that lost its job (cancelled, or taken over
 /// after its lease expired) can never overwrite what happened meanwhile.
 public protocol WorkerStore: AnyObject {
-    /// Claims up to `limit` due jobs in one atomic step, oldest `startAt` first: `scheduled` jobs whose `startAt`
-    /// is at or before `now` become `running` (`updatedAt = now`), and `running` jobs whose lease expired before
-    /// `now` (their worker died) are taken over as they are. Each gets the lease `owner` until `leaseUntil`.
-    /// No two callers ever claim the same job.
-    func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int) throws -> [ClaimedJob]
+    /// Claims up to `limit` due jobs whose action is one of `actions`, in one atomic step, oldest `startAt`
+    /// first: `scheduled` jobs whose `startAt` is at or before `now` become `running` (`updatedAt = now`), and
+    /// `running` jobs whose lease expired before `now` (their worker died) are taken over as they are. Each gets
+    /// the lease `owner` until `leaseUntil`. No two callers ever claim the same job; a job of another action is
+    /// left as it is, for a worker that has a program for it. No `actions` claims nothing.
+    func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int, actions: [JobAction]) throws
+        -> [ClaimedJob]
 
     /// Extends the lease on a job still `running` under `owner`; otherwise says what became of the job.
     func renewLease(jobID: Int64, owner: String, until: Int64) throws -> LeaseRenewal

@@ -8,8 +8,12 @@ import Darwin
 /// disposition and none blocked, no descriptor of the worker's but the three standard ones, and a process group
 /// of its own, so that stopping it reaches every process it started.
 ///
-/// Standard input is a pipe holding `input`, then end of file; standard output is the worker's standard error
-/// (the journal under systemd); standard error is a pipe the worker reads (``readErrorOutput(into:)``).
+/// Standard input is a pipe through which the worker writes `input`, then end of file (``writeInput()``, as the
+/// program reads it: an input of any size, never assumed to fit in the pipe); standard output is the worker's
+/// standard error (the journal under systemd); standard error is a pipe the worker reads
+/// (``readErrorOutput(into:)``). Both pipes are non-blocking on the worker's side and watched together
+/// (``waitForOutputOrInputSpace(timeout:)``), so a program that writes much before it reads cannot deadlock
+/// against the worker.
 ///
 /// Foundation's `Process` is not used: the programs it starts inherit the calling thread's signal mask (the
 /// worker blocks SIGTERM and SIGINT in every thread, to receive them with `sigwait`) and descriptors that are
@@ -25,15 +29,25 @@ final class ActionProcess {
     let pid: pid_t
     /// The read end of the program's standard error (non-blocking), or -1 once it reached its end.
     private var errorOutput: Int32
+    /// The write end of the program's standard input (non-blocking), or -1 once all of `input` went in (or the
+    /// program closed its end).
+    private var inputEnd: Int32
+    /// The job's input and how much of it was written.
+    private let input: [UInt8]
+    private var inputWritten = 0
     private var termination: Termination?
 
-    private init(pid: pid_t, errorOutput: Int32) {
+    private init(pid: pid_t, errorOutput: Int32, inputEnd: Int32, input: [UInt8]) {
         self.pid = pid
         self.errorOutput = errorOutput
+        self.inputEnd = inputEnd
+        self.input = input
+        if input.isEmpty { closeInput() }
     }
 
     deinit {
         if errorOutput >= 0 { close(errorOutput) }
+        closeInput()
         if termination == nil {
             // Only reached when the job's thread gave up on the program: never leave it running, nor a zombie.
             kill(-pid, SIGKILL)
@@ -45,9 +59,9 @@ final class ActionProcess {
     /// The corresponding C function is `posix_spawn`.
     static func start(executable: String, environment: [String], input: [UInt8]) throws(WorkerError) -> ActionProcess {
         let inputPipe = try ProcessPipe()
-        // The whole input goes into the pipe before the program starts: a job's JSON is a few KiB at most, far
-        // below a pipe's capacity (64 KiB on Linux), so this never blocks and needs no thread.
-        try inputPipe.fill(with: input)
+        guard fcntl(inputPipe.write, F_SETFL, fcntl(inputPipe.write, F_GETFL) | O_NONBLOCK) == 0 else {
+            throw WorkerError.system("fcntl(O_NONBLOCK)")
+        }
 
         let errorPipe = try ProcessPipe()
         guard fcntl(errorPipe.read, F_SETFL, fcntl(errorPipe.read, F_GETFL) | O_NONBLOCK) == 0 else {
@@ -110,7 +124,57 @@ final class ActionProcess {
         guard result == 0 else {
             throw WorkerError.system("cannot start \(executable)", code: result)
         }
-        return ActionProcess(pid: pid, errorOutput: errorPipe.takeRead())
+        return ActionProcess(
+            pid: pid, errorOutput: errorPipe.takeRead(), inputEnd: inputPipe.takeWrite(), input: input)
+    }
+
+    /// Writes as much of the job's input as the pipe takes now, without blocking; closes the pipe once all of it
+    /// went in (the program then reads end of file), or when the program closed its end (it exited, or does not
+    /// read its input: the rest is dropped). The corresponding C function is `write`.
+    func writeInput() {
+        while inputEnd >= 0 && inputWritten < input.count {
+            let written = input.withUnsafeBytes { buffer in
+                Self.writeWithoutSIGPIPE(inputEnd, buffer.baseAddress! + inputWritten, buffer.count - inputWritten)
+            }
+            if written > 0 {
+                inputWritten += written
+                continue
+            }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            // EPIPE: nobody reads it any more.
+            break
+        }
+        closeInput()
+    }
+
+    /// Closes the worker's end of the program's standard input; what was not written yet is dropped.
+    func closeInput() {
+        if inputEnd >= 0 { close(inputEnd) }
+        inputEnd = -1
+    }
+
+    /// `write(2)` that reports a pipe without a reader as `EPIPE` without the signal that comes with it (which
+    /// would end the worker, or a test's process, wherever SIGPIPE is not ignored): SIGPIPE is blocked in the
+    /// calling thread for the call, and one it raised is taken back (`sigtimedwait`) before it is unblocked.
+    private static func writeWithoutSIGPIPE(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        var pending = sigset_t()
+        sigpending(&pending)
+        let pendingBefore = sigismember(&pending, SIGPIPE) == 1
+        let written = write(descriptor, bytes, count)
+        let failure = errno
+        if written < 0 && failure == EPIPE && !pendingBefore {
+            var noWait = timespec(tv_sec: 0, tv_nsec: 0)
+            _ = sigtimedwait(&pipeSignal, nil, &noWait)
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        errno = failure
+        return written
     }
 
     /// Whether the program has exited, without reaping it. The corresponding C function is `waitid` with
@@ -134,17 +198,15 @@ final class ActionProcess {
         kill(-pid, signal)
     }
 
-    /// Waits up to `timeout` for the program to write to its standard error (or close it); returns at once when
-    /// it already reached its end.
-    func waitForErrorOutput(timeout: Duration) {
+    /// Waits up to `timeout` for the program to write to its standard error (or close it), or to read enough of
+    /// its standard input for more of the job's input to fit. The corresponding C function is `poll`.
+    func waitForOutputOrInputSpace(timeout: Duration) {
         let milliseconds = Int32(clamping: max(0, timeout.inMilliseconds))
-        guard errorOutput >= 0 else {
-            // Nothing to watch: just let the time pass (poll with no descriptors sleeps).
-            _ = poll(nil, 0, milliseconds)
-            return
-        }
-        var descriptor = pollfd(fd: errorOutput, events: Int16(POLLIN), revents: 0)
-        _ = poll(&descriptor, 1, milliseconds)
+        var descriptors: [pollfd] = []
+        if errorOutput >= 0 { descriptors.append(pollfd(fd: errorOutput, events: Int16(POLLIN), revents: 0)) }
+        if inputEnd >= 0 { descriptors.append(pollfd(fd: inputEnd, events: Int16(POLLOUT), revents: 0)) }
+        // With nothing to watch, poll just lets the time pass.
+        _ = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
     }
 
     /// Moves what the program wrote to its standard error so far into `tail`, without blocking; closes the pipe

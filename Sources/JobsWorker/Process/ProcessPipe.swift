@@ -40,19 +40,9 @@ final class ProcessPipe {
         write = -1
     }
 
-    /// Writes all of `bytes` without blocking, then closes the write end (the reader sees end of file after
-    /// them). Fails when they do not fit in the pipe.
-    func fill(with bytes: [UInt8]) throws(WorkerError) {
-        _ = fcntl(write, F_SETFL, fcntl(write, F_GETFL) | O_NONBLOCK)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(write, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                throw WorkerError("the job's input (\(bytes.count) bytes) does not fit in a pipe")
-            }
-            offset += written
-        }
-        closeWrite()
+    /// Hands the write end over to the caller, who closes it from now on.
+    func takeWrite() -> Int32 {
+        defer { write = -1 }
+        return write
     }
 }

@@ -67,6 +67,7 @@ final class JobRun: @unchecked Sendable {
         let started = ContinuousClock.now
         let ending = Ending(store: store, started: started, leaseExpiresAt: claimed.leaseExpiresAt)
 
+        // Claims ask for the configured actions only; a job handed over by another way still fails plainly.
         guard let program = configuration.programs[job.action] else {
             return finish(.failed, errors: "no program is configured for action \"\(job.action.rawValue)\"", ending)
         }
@@ -128,7 +129,10 @@ final class JobRun: @unchecked Sendable {
             (configuration.grace + configuration.watchInterval).inMilliseconds, configuration.lease.inMilliseconds / 2)
 
         while true {
-            process.waitForErrorOutput(timeout: .milliseconds(50))
+            // The job's input goes into the program's standard input as it reads it, whatever its size, while
+            // its standard error is read: neither pipe can fill up and block the other side.
+            process.waitForOutputOrInputSpace(timeout: .milliseconds(50))
+            process.writeInput()
             process.readErrorOutput(into: &tail)
             // Checked first: a program that ended on its own has its result written (and refused by the store if
             // the job was cancelled meanwhile), never mistaken for one the worker stopped.
@@ -173,6 +177,8 @@ final class JobRun: @unchecked Sendable {
             }
         }
         process.readErrorOutput(into: &tail)
+        // Input the program did not read before it exited is dropped.
+        process.closeInput()
         // Whatever the program left running in its group ends with it.
         process.signalGroup(SIGKILL)
         let termination = process.reap()
@@ -228,6 +234,8 @@ final class JobRun: @unchecked Sendable {
     /// `note` ends the log line.
     private func finish(_ status: JobStatus, errors: String?, _ ending: Ending, note: String = "") -> JobRunOutcome {
         let duration = ending.started.duration(to: .now)
+        // Within the bound every stored job keeps, whatever the cause and the output held.
+        let errors = errors.map(Job.limitedErrors)
         let written = retryingWhileLeased(ending, "writing its result") { store in
             try store.finishJob(id: claimed.job.id, owner: configuration.owner, status: status, errors: errors,
                                 at: JobsAPI.now())

@@ -9,7 +9,7 @@ enum PostgresSchema {
     }
 
     /// Every step, in version order, starting at 1.
-    static let steps: [Step] = [version1]
+    static let steps: [Step] = [version1, version2]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { steps.last?.version ?? 0 }
@@ -101,6 +101,22 @@ enum PostgresSchema {
             // Finished jobs by last change, for purges.
             """
             CREATE INDEX jobs_finished ON jobs(updated_at)
+                WHERE status IN ('completed', 'failed', 'cancelled')
+            """,
+        ])
+
+    /// Key rotation and purges of imported jobs: the SQLite store's schema version 5.
+    ///
+    /// `api_keys.expires_at`: when a key stops working by itself, set on the old key of a rotation with a grace
+    /// period; `NULL` for never. A job imported finished without `updated_at` is purged by its `created_at`:
+    /// `jobs_finished` indexes that time, per project, so a purge finds a project's candidates in it.
+    static let version2 = Step(
+        version: 2,
+        statements: [
+            "ALTER TABLE api_keys ADD COLUMN expires_at bigint",
+            "DROP INDEX jobs_finished",
+            """
+            CREATE INDEX jobs_finished ON jobs(project_id, (coalesce(updated_at, created_at)))
                 WHERE status IN ('completed', 'failed', 'cancelled')
             """,
         ])

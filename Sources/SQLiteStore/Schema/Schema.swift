@@ -2,7 +2,7 @@
 /// version; ``currentVersion`` follows.
 enum Schema {
     /// Every step, in version order, starting at 1.
-    static let migrations: [SchemaMigration] = [version1, version2, version3, version4]
+    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -135,6 +135,23 @@ enum Schema {
             "DROP INDEX jobs_finished",
             """
             CREATE INDEX jobs_finished ON jobs(project_id, position, updated_at)
+                WHERE status = 'completed' OR status = 'failed' OR status = 'cancelled'
+            """,
+        ])
+
+    /// Key rotation and purges of imported jobs.
+    ///
+    /// `api_keys.expires_at`: when a key stops working by itself, set on the old key of a rotation with a grace
+    /// period (`jobsctl key rotate --grace`); `NULL` for never, which every key had before. A job imported
+    /// finished without `updated_at` is purged by its `created_at`: `jobs_finished` holds both times, so a purge
+    /// still reads its candidates from the index alone.
+    static let version5 = SchemaMigration(
+        version: 5,
+        statements: [
+            "ALTER TABLE api_keys ADD COLUMN expires_at INTEGER",
+            "DROP INDEX jobs_finished",
+            """
+            CREATE INDEX jobs_finished ON jobs(project_id, position, updated_at, created_at)
                 WHERE status = 'completed' OR status = 'failed' OR status = 'cancelled'
             """,
         ])

@@ -68,12 +68,15 @@ final class FakeWorkerStore: WorkerStore, @unchecked Sendable {
 
     // MARK: WorkerStore
 
-    func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int) throws -> [ClaimedJob] {
+    func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int, actions: [JobAction]) throws
+        -> [ClaimedJob]
+    {
         try lock.withLock {
             if let claimFailure { throw claimFailure }
             let due = rows.values.filter { row in
-                (row.job.status == .scheduled && row.job.startAt <= now)
-                    || (row.job.status == .running && (row.leaseExpiresAt ?? Int64.min) < now)
+                actions.contains(row.job.action)
+                    && ((row.job.status == .scheduled && row.job.startAt <= now)
+                        || (row.job.status == .running && (row.leaseExpiresAt ?? Int64.min) < now))
             }
             .sorted { ($0.job.startAt, $0.job.id) < ($1.job.startAt, $1.job.id) }
             .prefix(limit)

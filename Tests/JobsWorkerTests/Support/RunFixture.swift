@@ -31,10 +31,10 @@ struct RunFixture {
         program: String?, lease: Duration = .seconds(5), watch: Duration = .milliseconds(50),
         timeout: Duration? = .seconds(20), grace: Duration = .milliseconds(500), concurrency: Int = 2,
         once: Bool = false
-    ) -> WorkerConfiguration {
+    ) throws -> WorkerConfiguration {
         var programs: [JobAction: ActionProgram] = [:]
         if let program { programs[.deleteUserData] = ActionProgram(action: .deleteUserData, executable: program) }
-        return WorkerConfiguration(
+        return try WorkerConfiguration(
             owner: Self.owner, programs: programs, concurrency: concurrency, pollInterval: .milliseconds(50),
             lease: lease, watchInterval: watch, actionTimeout: timeout, grace: grace, runOnce: once)
     }
@@ -51,7 +51,7 @@ struct RunFixture {
         let job = store.add(user: user, action: action)
         let now = JobsAPI.now()
         let claimed = try store.claimDueJobs(
-            owner: Self.owner, now: now, leaseUntil: now + lease.inMilliseconds, limit: 1)
+            owner: Self.owner, now: now, leaseUntil: now + lease.inMilliseconds, limit: 1, actions: [action])
         guard let first = claimed.first, first.job.id == job.id else { throw JobsTestingError("claim failed") }
         return first
     }
