@@ -19,7 +19,8 @@ struct JobsFCGI: ParsableCommand {
             Without --listen, the listening socket is the one inherited as file descriptor 0, as spawn-fcgi \
             passes it: spawn-fcgi -s /run/jobs-api/fcgi.sock -M 0660 -n -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
             Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully.
-            """)
+            """,
+        version: Release.version)
 
     @Option(
         help: ArgumentHelp(
@@ -111,6 +112,8 @@ struct JobsFCGI: ParsableCommand {
         // Fails with the operator's fix (`jobsctl init`) when the store is missing or on another schema, before
         // a single connection is accepted. The connection closes again at once: each thread opens its own.
         _ = try connector.connect()
+        // For the start-up line: the schema the store is on (the check above makes it this program's).
+        let schemaVersion = try connector.connectForAdministration(create: false).schemaVersion()
 
         let address = try listen.map { try FastCGIListenAddress(parsing: $0, socketMode: parsedSocketMode()) }
             ?? .inherited
@@ -123,7 +126,8 @@ struct JobsFCGI: ParsableCommand {
 
         log.write(
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "
-                + "store \(location.displayName)\(Self.describe(sqliteOptions, for: location)); schedule-delay \(delay)")
+                + "store \(location.displayName), schema \(schemaVersion)\(Self.describe(sqliteOptions, for: location)); "
+                + "schedule-delay \(delay); version \(Release.version)")
         let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write)
         let shutdown = try server.run {
             JobsRequestHandler(api: api, store: try connector.connect(), log: log)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobsCore
 
 /// `jobsctl`: administers a job store. Every command prints JSON on stdout and reports errors on stderr with a
 /// non-zero exit status.
@@ -11,6 +12,7 @@ struct JobsCtl: ParsableCommand {
             The store is named by --store DSN or the environment variable JOBS_STORE: a file path (or sqlite:PATH) \
             for the SQLite store, a postgresql:// URL for PostgreSQL. Output is JSON: one object, or one object per line for lists.
             """,
+        version: Release.version,
         subcommands: [Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self, WorkerCommand.self]
     )
 }
