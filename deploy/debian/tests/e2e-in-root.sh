@@ -83,7 +83,7 @@ USER_DATA_DIR=/srv/app-data
 EOF
     local user_dir
     user_dir=/srv/app-data/users/$(printf '%s' 'ada@example.com' | sha256sum | cut -d' ' -f1)
-    install -d -o jobs-api -g jobs-api "$user_dir"
+    install -d -o jobs-api -g jobs-api /srv/app-data /srv/app-data/users "$user_dir"
     echo '{}' >"$user_dir/batch-0001.jsonl"
     chown jobs-api:jobs-api "$user_dir/batch-0001.jsonl"
     start_services
