@@ -17,7 +17,7 @@ struct JobsFCGI: ParsableCommand {
         abstract: "Serve the Jobs API over FastCGI.",
         discussion: """
             Without --listen, the listening socket is the one inherited as file descriptor 0, as spawn-fcgi \
-            passes it: spawn-fcgi -s /run/jobs-api/fcgi.sock -M 0660 -n -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
+            passes it: spawn-fcgi -n -s /run/jobs-api/jobs-fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.sqlite3 (as the packaged jobs-api.service does). \
             Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully.
             """,
         version: Release.version)
@@ -61,7 +61,7 @@ struct JobsFCGI: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "SQLite store: how long a write waits for another writer before the request answers 503, in milliseconds (0–60000).",
+            "SQLite store: how long a write waits for another process's writer before the request answers 503, in milliseconds (0–60000); the threads of one process queue without it.",
             valueName: "ms"))
     var sqliteBusyTimeout: Int = 5000
 
