@@ -27,7 +27,9 @@ port=${DEMO_PORT:-8080}
 demo_dir=${DEMO_DIR:-$repo_root/deploy/.demo}
 project_key=3sWXSsqHgSKnE87YkNJK  # the contract's example key
 
-ensure_packages
+# The SQLite demo needs no PostgreSQL server (on Debian its package starts a cluster on port 5432).
+ensure_only_packages "${build_packages[@]}" spawn-fcgi sqlite3 curl
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || ensure_only_packages nginx-light
 if [[ -n ${JOBS_BIN_DIR:-} ]]; then
     bin_dir=$JOBS_BIN_DIR
 else

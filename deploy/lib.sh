@@ -16,15 +16,25 @@ as_root() {
     fi
 }
 
-# Installs the Debian packages the project needs that are missing, and the ones named as arguments (a script's own
-# extras, such as deploy/bench.sh's wrk); `apt-get update` runs only if one is missing.
-# The nginx binary may come from nginx or nginx-light, so it is looked for, not a package name.
+# The Debian packages that building the project needs (its C libraries, through pkg-config).
+build_packages=(libfcgi-dev libsqlite3-dev libpq-dev pkg-config)
+
+# Installs the Debian packages the project's tests need that are missing, and the ones named as arguments (a
+# script's own extras, such as deploy/bench.sh's wrk): what building needs, the stack's programs, and PostgreSQL
+# for the tests of the PostgreSQL store. The nginx binary may come from nginx or nginx-light, so it is looked for,
+# not a package name.
 ensure_packages() {
+    ensure_only_packages "${build_packages[@]}" spawn-fcgi sqlite3 postgresql curl python3 "$@"
+    [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || ensure_only_packages nginx-light
+}
+
+# Installs those of the named Debian packages that are missing, and nothing else; `apt-get update` runs only if one
+# is missing.
+ensure_only_packages() {
     local missing=() package
-    for package in spawn-fcgi libfcgi-dev libsqlite3-dev sqlite3 libpq-dev postgresql curl pkg-config python3 "$@"; do
+    for package in "$@"; do
         dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
     done
-    [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)
     ((${#missing[@]} == 0)) && return 0
     log "installing ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Writes a self-contained nginx configuration that serves the shipped site (nginx/jobs-api.conf) on
-# 127.0.0.1:PORT for a local run (deploy/demo.sh, the end-to-end tests), touching nothing of the system's nginx.
+# Writes a self-contained nginx configuration that serves the shipped site (nginx/jobs-api.conf, with the snippet
+# it includes, nginx/snippets/jobs-api.conf, written in its place) on 127.0.0.1:PORT for a local run (deploy/demo.sh, the end-to-end tests), touching nothing of the system's nginx.
 #
 # Usage: deploy/nginx-local-conf.sh CONF_DIR RUN_DIR PORT [EXTRA_CONF...]
 #   CONF_DIR  gets nginx.conf, the rewritten site, fastcgi_params, the logs and the pid file.
@@ -33,15 +33,24 @@ extra_includes=""
 for extra in "$@"; do
     extra_includes+="    include $(cd "$(dirname "$extra")" && pwd)/$(basename "$extra");"$'\n'
 done
-site="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nginx/jobs-api.conf"
+nginx_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nginx"
+site="$nginx_dir/jobs-api.conf"
+snippet="$nginx_dir/snippets/jobs-api.conf"
 socket="$run_dir/jobs-fcgi.sock"
 
-# The shipped site, with its listen lines replaced by the local port and the app socket moved to RUN_DIR.
-grep -q 'unix:/run/jobs-api/jobs-fcgi.sock;' "$site" || { echo "$site: no fastcgi_pass to rewrite" >&2; exit 1; }
+# The shipped site, with its listen lines replaced by the local port and the snippet's text in place of its include
+# line, the app socket moved to RUN_DIR: one file, which deploy/bench.sh derives its other sites from.
+grep -q 'unix:/run/jobs-api/jobs-fcgi.sock;' "$snippet" || { echo "$snippet: no fastcgi_pass to rewrite" >&2; exit 1; }
+grep -q '^[[:space:]]*include snippets/jobs-api.conf;' "$site" || { echo "$site: no snippet include" >&2; exit 1; }
+sed -e "s|unix:/run/jobs-api/jobs-fcgi.sock;|unix:$socket;|" -e 's/^/    /' "$snippet" >"$conf_dir/jobs-api-snippet.conf"
 sed -e '/^[[:space:]]*listen[[:space:]]/d' \
     -e "s|^server {|server {\n    listen 127.0.0.1:$port;|" \
-    -e "s|unix:/run/jobs-api/jobs-fcgi.sock;|unix:$socket;|" \
+    -e "/^[[:space:]]*include snippets\/jobs-api.conf;/{
+r $conf_dir/jobs-api-snippet.conf
+d
+}" \
     "$site" >"$conf_dir/jobs-api.conf"
+rm "$conf_dir/jobs-api-snippet.conf"
 
 # The site includes fastcgi_params by a name relative to the configuration's folder.
 cp /etc/nginx/fastcgi_params "$conf_dir/fastcgi_params"

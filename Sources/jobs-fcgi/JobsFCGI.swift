@@ -18,11 +18,12 @@ struct JobsFCGI: ParsableCommand {
         abstract: "Serve the Jobs API over FastCGI.",
         discussion: """
             Without --listen, the listening socket is the one inherited as file descriptor 0, as spawn-fcgi \
-            passes it: spawn-fcgi -n -b 4096 -s /run/jobs-api/fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.db. \
+            passes it: spawn-fcgi -n -b 4096 -s /run/jobs-api/jobs-fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.sqlite3 (as the packaged jobs-api.service does). \
             Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully. Under systemd \
             (Type=notify) it reports READY=1 once serving and, with WatchdogSec=, WATCHDOG=1 while no request has \
             run for a whole watchdog interval.
-            """)
+            """,
+        version: Release.version)
 
     @Option(
         help: ArgumentHelp(
@@ -136,6 +137,8 @@ struct JobsFCGI: ParsableCommand {
         // Fails with the operator's fix (`jobsctl init`) when the store is missing or on another schema, before
         // a single connection is accepted. The connection closes again at once: each thread opens its own.
         _ = try connector.connect()
+        // For the start-up line: the schema the store is on (the check above makes it this program's).
+        let schemaVersion = try connector.connectForAdministration(create: false).schemaVersion()
 
         let address = try listen.map { try FastCGIListenAddress(parsing: $0, socketMode: parsedSocketMode()) }
             ?? .inherited
@@ -147,8 +150,8 @@ struct JobsFCGI: ParsableCommand {
 
         log.write(
             "listening on \(Self.describe(listener)) with \(threadCount) thread\(threadCount == 1 ? "" : "s"); "
-                + "store \(location.displayName)\(Self.describe(sqliteOptions, postgresOptions, for: location)); "
-                + "schedule-delay \(delay)")
+                + "store \(location.displayName), schema \(schemaVersion)\(Self.describe(sqliteOptions, postgresOptions, for: location)); "
+                + "schedule-delay \(delay); version \(Release.version)")
         // Under systemd with Type=notify (and WatchdogSec=), NOTIFY_SOCKET (and WATCHDOG_USEC) say where to report.
         let notifier = ServiceNotifier(environment: ProcessInfo.processInfo.environment)
         if let interval = notifier?.watchdogInterval {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobsCore
 
 /// `jobsctl`: administers a job store. Every command prints JSON on stdout and reports errors on stderr with a
 /// non-zero exit status.
@@ -17,6 +18,7 @@ struct JobsCtl: ParsableCommand {
               export JOBS_STORE=/var/lib/jobs-api/jobs.sqlite3
               jobsctl init && jobsctl org create "Acme" && jobsctl key create --org 1
             """,
+        version: Release.version,
         subcommands: [Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self, WorkerCommand.self]
     )
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures FastCGI keep-alive between nginx and jobs-fcgi (README.md, "Keep-alive between nginx and the app"): what
+# Measures FastCGI keep-alive between nginx and jobs-fcgi (docs/PERFORMANCE.md, "Keep-alive between nginx and the app"): what
 # it gains, and whether a number of app threads makes it safe for other traffic.
 #
 # One store (made as deploy/bench.sh makes it), then for each configuration T:P:N of KA_CONFIGS: jobs-fcgi with

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures what README.md's "Sizing" reports: a store of N jobs (default 1,000,000, over 4 projects, as
+# Measures what docs/PERFORMANCE.md's "Sizing" reports: a store of N jobs (default 1,000,000, over 4 projects, as
 # deploy/bench.sh makes it), its table and index sizes, and the app's own time per request (the duration each
 # request line of jobs-fcgi's log records: from the request's arrival to its answer, without nginx or the client)
 # for a job by id and for list pages at the start, the middle and the end of a project.
