@@ -102,6 +102,13 @@ static inline int cfastcgi_accept_cloexec(int listening_fd) {
     return accept4(listening_fd, NULL, NULL, SOCK_CLOEXEC);
 }
 
+/// A unix datagram socket marked close-on-exec, for the service manager's notifications. (Written here because
+/// `SOCK_CLOEXEC` did not always resolve in Swift files that import only Glibc: clean builds failed now and then.)
+/// Returns the descriptor, or -1 with `errno` set.
+static inline int cfastcgi_datagram_socket_cloexec(void) {
+    return socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
 /// The signal sent with `pthread_kill` to a worker thread to interrupt its `accept` (or its read of a kept
 /// connection) once a stop has begun.
 static const int CFASTCGI_WAKE_SIGNAL = SIGUSR1;

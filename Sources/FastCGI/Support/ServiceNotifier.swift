@@ -1,3 +1,5 @@
+import CFastCGI
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -38,7 +40,7 @@ public struct ServiceNotifier: Sendable {
     /// manager that went away is no reason to stop serving. The corresponding C function is `sendto`.
     @discardableResult
     public func send(_ message: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = cfastcgi_datagram_socket_cloexec()
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var socketAddress = sockaddr_un()
