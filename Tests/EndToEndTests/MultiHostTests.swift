@@ -64,7 +64,8 @@ struct MultiHostTests {
         #expect(jobs.count == 1, "\(jobs)")
         #expect(jobs.first?["referenceId"]?.string == "race-user@example.com")
         #expect(jobs.first?["status"]?.string == "scheduled")
-        let served = fixture.requestsPerInstance { $0.hasPrefix("DELETE \(path) ") }
+        // The log shows the route, never the user id: every deletion line of this test is this project's.
+        let served = fixture.requestsPerInstance { $0.hasPrefix("DELETE \(fixture.base)/users/:userId ") }
         #expect(served.allSatisfy { $0 > 0 }, "\(served)")
         #expect(served.reduce(0, +) == Self.clients, "\(served)")
         fixture.expectInstancesAlive()
@@ -150,19 +151,33 @@ struct MultiHostTests {
 
         // Deletions: each one the peer took gets a JSON 502 and is sent nowhere else.
         var answers: [String: Int] = [:]
+        var createdJobs: [String: Int64] = [:]
         for number in 0..<6 {
             let response = try fixture.client.delete("\(fixture.base)/users/u\(number)", key: fixture.key)
             answers["u\(number)"] = response.status
-            if response.status != 200 { try expectError(response, 502) }
+            if response.status != 200 {
+                try expectError(response, 502)
+            } else {
+                let created = try expectData(response)
+                createdJobs["u\(number)"] = try #require(created["jobId"]?.int)
+            }
         }
         let hungUp = Set(peer.requestLines.filter { $0.hasPrefix("DELETE ") }.map { $0.split(separator: "/").last! })
         #expect(!hungUp.isEmpty, "the peer got no DELETE: \(peer.requestLines)")
         for (user, status) in answers {
             let reachedPeer = hungUp.contains(Substring(user))
             #expect(status == (reachedPeer ? 502 : 200), "\(user): \(status)")
-            let onHosts = fixture.requestsPerInstance { $0.hasPrefix("DELETE \(fixture.base)/users/\(user) ") }
-            #expect(onHosts.reduce(0, +) == (reachedPeer ? 0 : 1), "\(user) reached the hosts \(onHosts) times")
+            // The hosts log the job a deletion created, never the user id: one line for each 200.
+            if let jobID = createdJobs[user] {
+                let onHosts = fixture.requestsPerInstance {
+                    $0.hasPrefix("DELETE \(fixture.base)/users/:userId ") && $0.hasSuffix(" job=\(jobID)")
+                }
+                #expect(onHosts.reduce(0, +) == 1, "\(user) reached the hosts \(onHosts) times")
+            }
         }
+        // Nothing else reached them: no deletion the peer hung up on was replayed on a host.
+        let deletionsOnHosts = fixture.requestsPerInstance { $0.hasPrefix("DELETE \(fixture.base)/users/:userId ") }
+        #expect(deletionsOnHosts.reduce(0, +) == createdJobs.count, "\(deletionsOnHosts), \(createdJobs)")
         let jobs = try stack.jobsctl(["job", "list", "--project", fixture.projectKey])
         #expect(Set(jobs.compactMap { $0["referenceId"]?.string }) == Set(answers.filter { $0.value == 200 }.keys))
         peer.stop()
