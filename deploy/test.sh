@@ -50,4 +50,4 @@ deploy/fuzz.sh --seconds 20 </dev/null
 # The Debian package (deploy/package-test.sh): lintian, piuparts in a Debian 12 chroot, and an end to end in a
 # Debian 12 root without Swift, from install to upgrade to purge.
 log "deploy/package-test.sh"
-deploy/package-test.sh </dev/null
+bash deploy/package-test.sh </dev/null
