@@ -385,11 +385,7 @@ cancel_pool() {
     local connections=$1
     pool_rate_bound=$(awk -v c="${ceiling_rps[$connections]:-0}" 'BEGIN { b = 4 * c; if (b < 2000) b = 2000; printf "%.0f", b }')
     pool_count=$((duration * pool_rate_bound))
-    pool_first=$(sqlite3 -bail "$store" ".timeout 30000" ".parameter set @project 1" \
-        ".parameter set @count $pool_count" ".parameter set @now $(($(date +%s) * 1000))" \
-        ".parameter set @start_at 4102444800000" ".read deploy/bench/add-scheduled-jobs.sql") \
-        || die "could not add $pool_count scheduled jobs to cancel"
-    [[ $pool_first =~ ^[1-9][0-9]*$ ]] || die "deploy/bench/add-scheduled-jobs.sql printed '$pool_first', not a job id"
+    pool_first=$(add_scheduled_jobs "$store" "$pool_count")
     log "added $pool_count scheduled jobs to cancel (ids $pool_first on; $pool_rate_bound a second for $duration s)"
 }
 

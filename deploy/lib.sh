@@ -81,3 +81,14 @@ sample_jobs_jsonl() {
 {"referenceId":"edsger@example.com","status":"running","createdAt":$((now_ms - 3600000)),"updatedAt":$((now_ms - 60000)),"startAt":$((now_ms - 60000))}
 EOF
 }
+
+# add_scheduled_jobs STORE COUNT: appends COUNT scheduled jobs, due in 2100 (no worker takes them), to project 1 of a
+# SQLite store seeded by deploy/bench/seed-jobs.sql (safe while the app runs); prints the first new job id.
+add_scheduled_jobs() {
+    local first
+    first=$(sqlite3 -bail "$1" ".timeout 30000" ".parameter set @project 1" ".parameter set @count $2" \
+        ".parameter set @now $(($(date +%s) * 1000))" ".parameter set @start_at 4102444800000" \
+        ".read $repo_root/deploy/bench/add-scheduled-jobs.sql") || die "could not add $2 scheduled jobs to $1"
+    [[ $first =~ ^[1-9][0-9]*$ ]] || die "deploy/bench/add-scheduled-jobs.sql printed '$first', not a job id"
+    echo "$first"
+}

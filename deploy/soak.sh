@@ -126,11 +126,7 @@ per_connection_rate=$((delay_ms > 0 ? (1000 + delay_ms - 1) / delay_ms : 20000))
 pool_for() { echo $((connections * ($1 * per_connection_rate / 4 + 100))); }
 warmup_pool=$(pool_for "$warmup")
 soak_pool=$(pool_for "$measured")
-pool_first=$(sqlite3 -bail "$store" ".timeout 30000" ".parameter set @project 1" \
-    ".parameter set @count $((warmup_pool + soak_pool))" ".parameter set @now $(($(date +%s) * 1000))" \
-    ".parameter set @start_at 4102444800000" ".read deploy/bench/add-scheduled-jobs.sql") \
-    || die "could not add the cancel pool"
-[[ $pool_first =~ ^[1-9][0-9]*$ ]] || die "deploy/bench/add-scheduled-jobs.sql printed '$pool_first', not a job id"
+pool_first=$(add_scheduled_jobs "$store" $((warmup_pool + soak_pool)))
 log "cancel pool: $((warmup_pool + soak_pool)) scheduled jobs from id $pool_first"
 
 # MARK: The stack
