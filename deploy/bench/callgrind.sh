@@ -106,7 +106,9 @@ measured_ir=""
 next_write=0
 measure() { # scenario count
     local scenario=$1 count=$2 name=$out_dir/callgrind.out.$1.$2 i path auth expected method=GET
-    rm -f "$socket" "$name"
+    # The previous run's log must go first: the redirection below happens in the background job, and a wait that
+    # read the old "listening on" before the new server truncated it connected to nothing.
+    rm -f "$socket" "$name" "$run_dir/server.log"
     # LD_BIND_NOW: every symbol is bound at start-up, so the first requests do not pay the dynamic linker's
     # lazy binding (it would show up as per-request cost).
     LD_BIND_NOW=1 valgrind --tool=callgrind --callgrind-out-file="$name" \
@@ -114,7 +116,7 @@ measure() { # scenario count
         2>"$run_dir/server.log" &
     server_pid=$!
     for ((i = 0; i < 3000; i++)); do
-        grep -q "listening on" "$run_dir/server.log" && break
+        grep -qs "listening on" "$run_dir/server.log" && [[ -S $socket ]] && break
         kill -0 "$server_pid" 2>/dev/null || die "jobs-fcgi exited: $(cat "$run_dir/server.log")"
         sleep 0.1
     done
