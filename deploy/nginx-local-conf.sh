@@ -42,8 +42,14 @@ socket="$run_dir/jobs-fcgi.sock"
 # line, the app socket moved to RUN_DIR: one file, which deploy/bench.sh derives its other sites from.
 grep -q 'unix:/run/jobs-api/jobs-fcgi.sock;' "$snippet" || { echo "$snippet: no fastcgi_pass to rewrite" >&2; exit 1; }
 grep -q '^[[:space:]]*include snippets/jobs-api.conf;' "$site" || { echo "$site: no snippet include" >&2; exit 1; }
-sed -e "s|unix:/run/jobs-api/jobs-fcgi.sock;|unix:$socket;|" -e 's/^/    /' "$snippet" >"$conf_dir/jobs-api-snippet.conf"
+access_log_line='access_log /var/log/nginx/jobs-api.access.log jobs_api;'
+grep -qF "$access_log_line" "$snippet" || { echo "$snippet: no access_log to rewrite" >&2; exit 1; }
+grep -qF "$access_log_line" "$site" || { echo "$site: no access_log to rewrite" >&2; exit 1; }
+sed -e "s|unix:/run/jobs-api/jobs-fcgi.sock;|unix:$socket;|" \
+    -e "s|/var/log/nginx/jobs-api.access.log|$conf_dir/access.log|" -e 's/^/    /' "$snippet" \
+    >"$conf_dir/jobs-api-snippet.conf"
 sed -e '/^[[:space:]]*listen[[:space:]]/d' \
+    -e "s|/var/log/nginx/jobs-api.access.log|$conf_dir/access.log|" \
     -e "s|^server {|server {\n    listen 127.0.0.1:$port;|" \
     -e "/^[[:space:]]*include snippets\/jobs-api.conf;/{
 r $conf_dir/jobs-api-snippet.conf
@@ -77,6 +83,8 @@ events {
 
 http {
     access_log $conf_dir/access.log;
+    # The jobs_api log format (a request line without user ids), as /etc/nginx/conf.d/ has it on a server.
+    include $nginx_dir/conf.d/jobs-api-log.conf;
     client_body_temp_path $run_dir/nginx-temp/body;
     fastcgi_temp_path $run_dir/nginx-temp/fastcgi;
     proxy_temp_path $run_dir/nginx-temp/proxy;

@@ -31,11 +31,12 @@ site="$here/../nginx/jobs-api-upstream.conf"
 
 # The shipped site with its listen lines replaced by the local port and its upstream servers by the given ones.
 grep -q '^upstream jobs_api {' "$site" || { echo "$site: no upstream jobs_api to rewrite" >&2; exit 1; }
-awk -v port="$port" -v servers="$servers" '
+awk -v port="$port" -v servers="$servers" -v conf_dir="$conf_dir" '
     /^upstream jobs_api \{/ { in_upstream = 1; print; printf "%s", servers; next }
     in_upstream && /^[[:space:]]*server[[:space:]]/ { next }
     in_upstream && /^\}/ { in_upstream = 0 }
     /^[[:space:]]*listen[[:space:]]/ { next }
+    /access_log \/var\/log\/nginx\/jobs-api.access.log/ { sub(/\/var\/log\/nginx\/jobs-api.access.log/, conf_dir "/access.log") }
     /^server \{/ { print; print "    listen 127.0.0.1:" port ";"; next }
     { print }
 ' "$site" >"$conf_dir/jobs-api.conf"

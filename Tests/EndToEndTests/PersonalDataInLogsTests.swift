@@ -47,4 +47,38 @@ struct PersonalDataInLogsTests {
         #expect(log.contains("DELETE (no route) 404"), "\(log)")
         #expect(log.contains("GET \(base)/jobs/? 400"), "\(log)")
     }
+
+    /// nginx's access log, as the shipped site and snippet write it (the `jobs_api` format of
+    /// nginx/conf.d/jobs-api-log.conf): the route of a user deletion, never the id, whatever form the path took.
+    @Test func theAccessLogNeverShowsAUserID() throws {
+        let project = try fixture.newProject("access log")
+        let base = "/public/\(project.key)"
+        let tag = UInt64.random(in: 1_000_000...9_999_999)
+        let userID = "visitor-\(tag)@example.com"
+        let encoded = userID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? userID
+
+        _ = try expectData(try fixture.client.delete("\(base)/users/\(encoded)", key: fixture.key))
+        try expectError(try fixture.client.delete("\(base)/users/\(userID)", key: fixture.key), 409)
+        try expectError(try fixture.client.delete("\(base)/users/\(encoded)"), 401)
+        // Another spelling of the same route: whatever the app answers, the log must not show the id.
+        _ = try fixture.client.delete("\(base)/%75sers/\(encoded)", key: fixture.key)
+        try expectError(try fixture.client.get("\(base)/jobs/\(encoded)", key: fixture.key), 400)
+        _ = try expectData(try fixture.client.get("\(base)/jobs?limit=\(encoded)", key: fixture.key))
+
+        let accessLogPath = URL(fileURLWithPath: fixture.stack.nginxErrorLogPath)
+            .deletingLastPathComponent().appendingPathComponent("access.log").path
+        func accessLog() -> String { (try? String(contentsOfFile: accessLogPath, encoding: .utf8)) ?? "" }
+        // nginx writes each line once the answer is sent: wait for the six.
+        let written = eventually(timeout: 30) {
+            accessLog().split(separator: "\n").filter { $0.contains(project.key) || $0.contains("(not shown)") }.count >= 6
+        }
+        #expect(written, "\(accessLog())")
+        let log = accessLog()
+        for form in [userID, encoded, encoded.lowercased(), "visitor-\(tag)"] {
+            #expect(!log.contains(form), "nginx's access log shows \(form)")
+        }
+        #expect(log.contains("\"DELETE \(base)/users/:userId HTTP/1.1\" 200 "), "\(log)")
+        #expect(log.contains("\"DELETE \(base)/users/:userId HTTP/1.1\" 409 "), "\(log)")
+        #expect(log.contains("\"GET \(base)/jobs HTTP/1.1\" 200 "), "\(log)")
+    }
 }

@@ -112,6 +112,13 @@ EOF
     [[ $(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/public/$project/jobs) == 401 ]] \
         || fail "a request without a key was not refused"
 
+    step "nginx's access log shows the route of a user deletion, never the user id"
+    grep -q '"DELETE /public/[A-Za-z0-9]*/users/:userId HTTP/1.1" 200 ' /var/log/nginx/jobs-api.access.log \
+        || fail "no user deletion in the access log: $(cat /var/log/nginx/jobs-api.access.log)"
+    if grep -sqiE 'ada(@|%40)example' /var/log/nginx/jobs-api.access.log /var/log/nginx/access.log; then
+        fail "nginx's access log shows the user id: $(grep -siE 'ada(@|%40)example' /var/log/nginx/*.log)"
+    fi
+
     step "the deletion runs to completed with the example action"
     wait_for 30 bash -c "curl -s -H 'Authorization: Bearer $KEY' $base/jobs/$job | grep -q '\"status\":\"completed\"'" \
         || fail "job $job did not complete: $(api 200 GET "$base/jobs/$job"); worker: $(cat /var/log/jobs-worker.log)"
