@@ -70,7 +70,8 @@ for program in jobs-fcgi jobsctl; do
     install -m 0755 "$bin_dir/$program" "$root/usr/bin/$program"
     strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/$program"
 done
-install -m 0644 deploy/systemd/jobs-api.service deploy/systemd/jobs-worker.service "$root/lib/systemd/system/"
+install -m 0644 deploy/systemd/jobs-api.service deploy/systemd/jobs-worker.service deploy/systemd/jobs-purge.service \
+    deploy/systemd/jobs-purge.timer "$root/lib/systemd/system/"
 # 0640 root:jobs-api comes from postinst (dpkg-statoverride): the group does not exist before it runs.
 install -m 0644 deploy/debian/jobs-api.env "$root/etc/jobs-api/jobs-api.env"
 install -m 0644 nginx/snippets/jobs-api.conf "$root/etc/nginx/snippets/jobs-api.conf"

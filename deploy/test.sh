@@ -3,7 +3,8 @@
 # PostgreSQL server started here for the PostgreSQL store's runs), then
 # the benchmark's smoke run (deploy/bench.sh --smoke on the debug build: every scenario must answer its expected
 # status; nothing about speed), then deploy/schemathesis.sh (the running stack against openapi.yaml), then a 30 s
-# deploy/soak.sh (mixed traffic: zero 5xx, flat memory and descriptors, bounded WAL), then the Debian package's
+# deploy/soak.sh (mixed traffic: zero 5xx, flat memory and descriptors, bounded WAL), then libFuzzer (deploy/fuzz.sh),
+# then the instructions-per-request guard (deploy/bench/callgrind-check.sh), then the Debian package's
 # tests (deploy/package-test.sh: lintian, piuparts, end to end in a Debian 12 root without Swift). Installs the
 # Debian packages it needs when they are missing (as root, or through sudo). Works from any folder, without a
 # terminal (CI=true, no stdin).
@@ -47,6 +48,11 @@ JOBS_BIN_DIR=$(swift build --show-bin-path) deploy/soak.sh --seconds 30 </dev/nu
 # libFuzzer over the parsers of untrusted bytes, 20 s per target (a separate release build in .build-fuzz).
 log "deploy/fuzz.sh --seconds 20"
 deploy/fuzz.sh --seconds 20 </dev/null
+# Instructions per request of a release jobs-fcgi under callgrind (GET one job, a 401, a first and a deep list page,
+# a cancel, a user deletion) against deploy/bench/callgrind-baseline.txt: fails when one grows by more than 3 %
+# and the baseline was not updated with it (a release build in .build-perf; counts, not time: load does not move them).
+log "deploy/bench/callgrind-check.sh"
+deploy/bench/callgrind-check.sh </dev/null
 # The Debian package (deploy/package-test.sh): lintian, piuparts in a Debian 12 chroot, and an end to end in a
 # Debian 12 root without Swift, from install to upgrade to purge.
 log "deploy/package-test.sh"

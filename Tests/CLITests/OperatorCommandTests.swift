@@ -142,6 +142,40 @@ struct PurgeCommandTests {
         #expect(result.errorOutput.contains("--finished-before \(time): must be a time from 1970-01-01T00:00:00Z"), "\(result.errorOutput)")
         #expect(!result.errorOutput.contains("Missing value"))
     }
+
+    /// The age form the daily purge timer uses: jobs that finished longer ago than the age go, the rest stay.
+    @Test func olderThanPurgesByAge() throws {
+        let (cli, _, projectKey) = try CLI.seeded()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let day: Int64 = 86_400_000
+        let lines = [
+            #"{"referenceId":"two-days","status":"completed","createdAt":\#(now - 3 * day),"updatedAt":\#(now - 2 * day)}"#,
+            #"{"referenceId":"ten-hours","status":"failed","createdAt":\#(now - day),"updatedAt":\#(now - 10 * 3_600_000)}"#,
+            #"{"referenceId":"active","status":"scheduled","createdAt":\#(now - 5 * day)}"#,
+        ]
+        _ = try cli.json(["job", "import", "--project", projectKey], input: lines.joined(separator: "\n"))
+        #expect(try cli.json(["job", "purge", "--older-than", "1d", "--dry-run"]) == [try JSONValue(parsing: #"{"wouldDelete":1}"#)])
+        #expect(try cli.json(["job", "purge", "--older-than", "30d"]) == [try JSONValue(parsing: #"{"deleted":0}"#)])
+        #expect(try cli.json(["job", "purge", "--older-than", "12h"]) == [try JSONValue(parsing: #"{"deleted":2}"#)])
+        let left = try cli.json(["job", "list", "--project", projectKey]).compactMap { $0["referenceId"]?.string }
+        #expect(left == ["active"])
+    }
+
+    @Test(arguments: [
+        (["--older-than", "0d"], "--older-than 0d: must be a whole number from 1"),
+        (["--older-than", "30"], "--older-than 30: must be a whole number from 1"),
+        (["--older-than", "-5d"], "--older-than -5d: must be a whole number from 1"),
+        (["--older-than", "36501d"], "at most 100 years"),
+        (["--older-than", "99999999999999999999s"], "at most 100 years"),
+        (["--older-than", "1d", "--finished-before", "1000"], "not both"),
+        ([], "give --finished-before TIME or --older-than AGE"),
+    ])
+    func aBadAgeIsRefused(options: [String], message: String) throws {
+        let (cli, _, _) = try CLI.seeded()
+        let result = try cli.run(["job", "purge"] + options)
+        #expect(!result.succeeded)
+        #expect(result.errorOutput.contains(message), "\(options): \(result.errorOutput)")
+    }
 }
 
 @Suite("jobsctl: listings, key rotation, clear messages, dates")
