@@ -156,7 +156,8 @@ struct PurgeCommandTests {
         _ = try cli.json(["job", "import", "--project", projectKey], input: lines.joined(separator: "\n"))
         #expect(try cli.json(["job", "purge", "--older-than", "1d", "--dry-run"]) == [try JSONValue(parsing: #"{"wouldDelete":1}"#)])
         #expect(try cli.json(["job", "purge", "--older-than", "30d"]) == [try JSONValue(parsing: #"{"deleted":0}"#)])
-        #expect(try cli.json(["job", "purge", "--older-than", "12h"]) == [try JSONValue(parsing: #"{"deleted":2}"#)])
+        #expect(try cli.json(["job", "purge", "--older-than", "11h"]) == [try JSONValue(parsing: #"{"deleted":1}"#)])
+        #expect(try cli.json(["job", "purge", "--older-than", "9h"]) == [try JSONValue(parsing: #"{"deleted":1}"#)])
         let left = try cli.json(["job", "list", "--project", projectKey]).compactMap { $0["referenceId"]?.string }
         #expect(left == ["active"])
     }
