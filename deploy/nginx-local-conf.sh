@@ -48,7 +48,11 @@ grep -qF "$access_log_line" "$site" || { echo "$site: no access_log to rewrite" 
 sed -e "s|unix:/run/jobs-api/jobs-fcgi.sock;|unix:$socket;|" \
     -e "s|/var/log/nginx/jobs-api.access.log|$conf_dir/access.log|" -e 's/^/    /' "$snippet" \
     >"$conf_dir/jobs-api-snippet.conf"
-sed -e '/^[[:space:]]*listen[[:space:]]/d' \
+grep -q '^# BEGIN plain-http redirect' "$site" || { echo "$site: no redirect server to leave out" >&2; exit 1; }
+# Plain HTTP on loopback: the redirect server, the TLS lines and HSTS are left out.
+sed -e '/^# BEGIN plain-http redirect/,/^# END plain-http redirect/d' \
+    -e '/^[[:space:]]*ssl_/d' -e '/Strict-Transport-Security/d' \
+    -e '/^[[:space:]]*listen[[:space:]]/d' \
     -e "s|/var/log/nginx/jobs-api.access.log|$conf_dir/access.log|" \
     -e "s|^server {|server {\n    listen 127.0.0.1:$port;|" \
     -e "/^[[:space:]]*include snippets\/jobs-api.conf;/{

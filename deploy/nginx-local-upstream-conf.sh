@@ -35,6 +35,9 @@ awk -v port="$port" -v servers="$servers" -v conf_dir="$conf_dir" '
     /^upstream jobs_api \{/ { in_upstream = 1; print; printf "%s", servers; next }
     in_upstream && /^[[:space:]]*server[[:space:]]/ { next }
     in_upstream && /^\}/ { in_upstream = 0 }
+    /^# BEGIN plain-http redirect/ { in_redirect = 1; next }
+    in_redirect { if (/^# END plain-http redirect/) in_redirect = 0; next }
+    /^[[:space:]]*ssl_/ || /Strict-Transport-Security/ { next }
     /^[[:space:]]*listen[[:space:]]/ { next }
     /access_log \/var\/log\/nginx\/jobs-api.access.log/ { sub(/\/var\/log\/nginx\/jobs-api.access.log/, conf_dir "/access.log") }
     /^server \{/ { print; print "    listen 127.0.0.1:" port ";"; next }

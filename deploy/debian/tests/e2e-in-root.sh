@@ -31,8 +31,8 @@ install_package() {
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod 0755 /usr/sbin/policy-rc.d
     apt-get update -qq
-    step "apt-get install $deb nginx"
-    apt-get install -y -qq --no-install-recommends "$deb" nginx curl >/tmp/apt-install.log 2>&1 \
+    step "apt-get install $deb nginx ssl-cert"
+    apt-get install -y -qq --no-install-recommends "$deb" nginx ssl-cert curl >/tmp/apt-install.log 2>&1 \
         || fail "apt-get install: $(tail -n 20 /tmp/apt-install.log)"
     rm /usr/sbin/policy-rc.d
     grep '^jobs-api:' /tmp/apt-install.log >&2 || true
@@ -107,8 +107,15 @@ EOF
         --start-at $((($(date +%s) + 3600) * 1000)) | field jobId)
     api 200 DELETE "$base/jobs/$cancelled" | grep -q '"status":"cancelled"' || fail "cancel of job $cancelled"
     api 404 GET "$base/jobs/999999" >/dev/null
-    [[ $(curl -s -o /dev/null -w '%{http_code}' -H 'Host: jobs.example.com' -H "Authorization: Bearer $KEY" \
-        "http://127.0.0.1/public/$project/jobs/$job") == 200 ]] || fail "the jobs-api site does not serve the API"
+    # The whole site: HTTPS with ssl-cert's snakeoil pair (hence -k), plain HTTP only a redirect that keeps the method.
+    [[ $(curl -sk -o /dev/null -w '%{http_code}' --resolve jobs.example.com:443:127.0.0.1 \
+        -H "Authorization: Bearer $KEY" "https://jobs.example.com/public/$project/jobs/$job") == 200 ]] \
+        || fail "the jobs-api site does not serve the API over HTTPS"
+    curl -skI --resolve jobs.example.com:443:127.0.0.1 "https://jobs.example.com/public/$project/jobs/$job" \
+        | grep -qi '^strict-transport-security: max-age=' || fail "the jobs-api site sends no Strict-Transport-Security"
+    [[ $(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -X DELETE -H 'Host: jobs.example.com' \
+        "http://127.0.0.1/public/$project/jobs/$job") == "308 https://jobs.example.com/public/$project/jobs/$job" ]] \
+        || fail "plain HTTP to the jobs-api site is not redirected to HTTPS with 308"
     [[ $(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/public/$project/jobs) == 401 ]] \
         || fail "a request without a key was not refused"
 
