@@ -16,6 +16,8 @@
 #                        worker_connections (the client's and the app's), and connections still closing take more:
 #                        worker_connections is 3 x CLIENTS, worker_rlimit_nofile that plus 1024 (README.md, "Many
 #                        clients at once").
+#   NGINX_LOCAL_KEY_LIMIT  1 keeps the snippet's per-key request limit (limit_req, 50 r/s, burst 100); by default
+#                        it is left out, as the tests and the benchmark send far more than that with one key.
 set -euo pipefail
 
 if [[ $# -lt 3 ]]; then
@@ -43,10 +45,14 @@ socket="$run_dir/jobs-fcgi.sock"
 grep -q 'unix:/run/jobs-api/jobs-fcgi.sock;' "$snippet" || { echo "$snippet: no fastcgi_pass to rewrite" >&2; exit 1; }
 grep -q '^[[:space:]]*include snippets/jobs-api.conf;' "$site" || { echo "$site: no snippet include" >&2; exit 1; }
 access_log_line='access_log /var/log/nginx/jobs-api.access.log jobs_api;'
+# The per-key request limit stays out unless NGINX_LOCAL_KEY_LIMIT=1: the tests and the benchmark send far more than
+# 50 requests a second with one key.
+no_key_limit='/^[[:space:]]*limit_req[[:space:]]/d'
+[[ ${NGINX_LOCAL_KEY_LIMIT:-} == 1 ]] && no_key_limit='/^$/b'
 grep -qF "$access_log_line" "$snippet" || { echo "$snippet: no access_log to rewrite" >&2; exit 1; }
 grep -qF "$access_log_line" "$site" || { echo "$site: no access_log to rewrite" >&2; exit 1; }
 sed -e "s|unix:/run/jobs-api/jobs-fcgi.sock;|unix:$socket;|" \
-    -e "s|/var/log/nginx/jobs-api.access.log|$conf_dir/access.log|" -e 's/^/    /' "$snippet" \
+    -e "s|/var/log/nginx/jobs-api.access.log|$conf_dir/access.log|" -e "$no_key_limit" -e 's/^/    /' "$snippet" \
     >"$conf_dir/jobs-api-snippet.conf"
 grep -q '^# BEGIN plain-http redirect' "$site" || { echo "$site: no redirect server to leave out" >&2; exit 1; }
 # Plain HTTP on loopback: the redirect server, the TLS lines and HSTS are left out.
@@ -88,7 +94,7 @@ events {
 http {
     access_log $conf_dir/access.log;
     # The jobs_api log format (a request line without user ids), as /etc/nginx/conf.d/ has it on a server.
-    include $nginx_dir/conf.d/jobs-api-log.conf;
+    include $nginx_dir/conf.d/jobs-api.conf;
     client_body_temp_path $run_dir/nginx-temp/body;
     fastcgi_temp_path $run_dir/nginx-temp/fastcgi;
     proxy_temp_path $run_dir/nginx-temp/proxy;

@@ -38,6 +38,7 @@ awk -v port="$port" -v servers="$servers" -v conf_dir="$conf_dir" '
     /^# BEGIN plain-http redirect/ { in_redirect = 1; next }
     in_redirect { if (/^# END plain-http redirect/) in_redirect = 0; next }
     /^[[:space:]]*ssl_/ || /Strict-Transport-Security/ { next }
+    /^[[:space:]]*limit_req[[:space:]]/ { next }
     /^[[:space:]]*listen[[:space:]]/ { next }
     /access_log \/var\/log\/nginx\/jobs-api.access.log/ { sub(/\/var\/log\/nginx\/jobs-api.access.log/, conf_dir "/access.log") }
     /^server \{/ { print; print "    listen 127.0.0.1:" port ";"; next }

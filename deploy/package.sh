@@ -75,7 +75,7 @@ install -m 0644 deploy/systemd/jobs-api.service deploy/systemd/jobs-worker.servi
 # 0640 root:jobs-api comes from postinst (dpkg-statoverride): the group does not exist before it runs.
 install -m 0644 deploy/debian/jobs-api.env "$root/etc/jobs-api/jobs-api.env"
 install -m 0644 nginx/snippets/jobs-api.conf "$root/etc/nginx/snippets/jobs-api.conf"
-install -m 0644 nginx/conf.d/jobs-api-log.conf "$root/etc/nginx/conf.d/jobs-api-log.conf"
+install -m 0644 nginx/conf.d/jobs-api.conf "$root/etc/nginx/conf.d/jobs-api.conf"
 install -m 0644 nginx/jobs-api.conf "$root/etc/nginx/sites-available/jobs-api"
 install -m 0755 deploy/actions/delete-user-data "$root/usr/share/jobs-api/actions/delete-user-data"
 

@@ -49,7 +49,7 @@ struct PersonalDataInLogsTests {
     }
 
     /// nginx's access log, as the shipped site and snippet write it (the `jobs_api` format of
-    /// nginx/conf.d/jobs-api-log.conf): the route of a user deletion, never the id, whatever form the path took.
+    /// nginx/conf.d/jobs-api.conf): the route of a user deletion, never the id, whatever form the path took.
     @Test func theAccessLogNeverShowsAUserID() throws {
         let project = try fixture.newProject("access log")
         let base = "/public/\(project.key)"

@@ -126,6 +126,21 @@ EOF
         fail "nginx's access log shows the user id: $(grep -siE 'ada(@|%40)example' /var/log/nginx/*.log)"
     fi
 
+    step "one API key over its request rate gets JSON 429s with Retry-After; another key is not held back"
+    seq 1 400 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $KEY" \
+        "$base/jobs/$job" >/tmp/burst.txt
+    grep -qx 429 /tmp/burst.txt || fail "400 requests at once with one key met no 429: $(sort /tmp/burst.txt | uniq -c)"
+    grep -vqx 429 /tmp/burst.txt || fail "every request of the burst got 429"
+    curl -s -D /tmp/limited.head -o /tmp/limited.body -H "Authorization: Bearer $KEY" "$base/jobs/$job" >/dev/null
+    if grep -q '^HTTP/1.1 429' /tmp/limited.head; then
+        grep -qi '^retry-after: 1' /tmp/limited.head || fail "a 429 without Retry-After: $(cat /tmp/limited.head)"
+        grep -q '^{"error":' /tmp/limited.body || fail "a 429 without a JSON error: $(cat /tmp/limited.body)"
+    fi
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer jobs_0000000000000000000000000000000000000000" \
+        "$base/jobs/$job") == 401 ]] || fail "another key was held back by the first key's limit"
+    wait_for 10 bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $KEY' $base/jobs/$job) == 200 ]]" \
+        || fail "the key stayed limited after the burst"
+
     step "the deletion runs to completed with the example action"
     wait_for 30 bash -c "curl -s -H 'Authorization: Bearer $KEY' $base/jobs/$job | grep -q '\"status\":\"completed\"'" \
         || fail "job $job did not complete: $(api 200 GET "$base/jobs/$job"); worker: $(cat /var/log/jobs-worker.log)"
