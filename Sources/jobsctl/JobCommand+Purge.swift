@@ -83,9 +83,10 @@ extension JobCommand {
                 (UInt8(ascii: "s"), 1_000), (UInt8(ascii: "m"), 60_000), (UInt8(ascii: "h"), 3_600_000),
                 (UInt8(ascii: "d"), 86_400_000),
             ]
-            let bytes = Array(text.utf8)
-            guard let last = bytes.last, let unit = units.first(where: { $0.suffix == last }),
-                let amount = DecimalInteger.parse(bytes.dropLast()), amount >= 1,
+            let digits = text.utf8.dropLast()
+            guard let last = text.utf8.last, let unit = units.first(where: { $0.suffix == last }),
+                !digits.isEmpty, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+                let amount = Int64(String(decoding: digits, as: UTF8.self)), amount >= 1,
                 amount <= maximumAge / unit.milliseconds
             else { return nil }
             return amount * unit.milliseconds
