@@ -1,3 +1,4 @@
+import Foundation
 import JobsCore
 
 #if canImport(Glibc)
@@ -30,7 +31,7 @@ public final class Worker: @unchecked Sendable {
     let log: WorkerLog
     private let baseEnvironment: [String]
 
-    private let state = ConditionLock()
+    private let state = NSCondition()
     private var runs: [Int64: JobRun] = [:]
     private var stopRequests = 0
     private var stopReason: String?

@@ -1,4 +1,5 @@
 import JobsCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,14 +16,12 @@ import Darwin
 /// fenced on the lease in the store, so a result that comes too late (after a cancel, or after another worker
 /// took the job over) is refused there and changes nothing.
 final class JobRun: @unchecked Sendable {
-    // Safe to share: `stopRequested` is only touched with `lock` held; everything else is set in `init` and only
-    // read afterwards.
+    // Safe to share: `stopRequested` is a Mutex; everything else is set in `init` and only read afterwards.
     let claimed: ClaimedJob
     private let configuration: WorkerConfiguration
     private let baseEnvironment: [String]
     private let log: WorkerLog
-    private let lock = ConditionLock()
-    private var stopRequested = false
+    private let stopRequested = Mutex(false)
 
     /// - Parameter baseEnvironment: `NAME=value` entries every program gets, without the job's own variables.
     init(claimed: ClaimedJob, configuration: WorkerConfiguration, baseEnvironment: [String], log: WorkerLog) {
@@ -38,10 +37,10 @@ final class JobRun: @unchecked Sendable {
     /// Asks the run to stop its program because the worker is stopping: the program gets SIGTERM (SIGKILL after
     /// the grace period) and the job's lease is released instead of a result being written. Any thread.
     func requestStop() {
-        lock.withLock { stopRequested = true }
+        stopRequested.withLock { $0 = true }
     }
 
-    private var isStopRequested: Bool { lock.withLock { stopRequested } }
+    private var isStopRequested: Bool { stopRequested.withLock { $0 } }
 
     /// `job 12 (project 3, delete_user_data)`: how the log names the job.
     var subject: String {
