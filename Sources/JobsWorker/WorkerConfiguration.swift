@@ -74,7 +74,7 @@ public struct WorkerConfiguration: Sendable {
 
     /// The default watch interval for a lease: half a second, or a quarter of a shorter lease, so that a lease
     /// always sees a few renewals before it ends.
-    public static func watchInterval(forLease lease: Duration) -> Duration {
+    package static func watchInterval(forLease lease: Duration) -> Duration {
         min(.milliseconds(500), lease / 4)
     }
 

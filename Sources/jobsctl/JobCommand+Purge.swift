@@ -50,9 +50,7 @@ extension JobCommand {
             let cutoff = try TimeArgument.parse(finishedBefore, option: "--finished-before")
             if dryRun {
                 let count = try store.countFinishedJobs(before: cutoff)
-                Output.line { writer in
-                    writer.raw("{"); writer.key("wouldDelete"); writer.integer(Int64(count)); writer.raw("}")
-                }
+                try Output.line(["wouldDelete": count])
                 return
             }
             var total = 0
@@ -61,9 +59,7 @@ extension JobCommand {
                 guard deleted > 0 else { break }
                 total += deleted
             }
-            Output.line { writer in
-                writer.raw("{"); writer.key("deleted"); writer.integer(Int64(total)); writer.raw("}")
-            }
+            try Output.line(["deleted": total])
         }
     }
 }

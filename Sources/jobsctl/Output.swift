@@ -1,71 +1,60 @@
 import Foundation
 import JobsCore
 
-/// Writes JSON to standard output, one document per line.
+/// Writes JSON to standard output, one document per line, keys in sorted order.
 enum Output {
-    static func line(_ write: (inout JSONWriter) -> Void) {
-        var writer = JSONWriter()
-        write(&writer)
-        writer.raw("\n")
-        FileHandle.standardOutput.write(Data(writer.bytes))
+    /// The encoder of every line but a job's (whose JSON is the API's own, ``Job/write(to:)``).
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 
+    /// Writes `value` as one line.
+    static func line(_ value: some Encodable) throws {
+        var lines = Lines()
+        try lines.line(value)
+        lines.flush()
+    }
+
+    /// Writes each of `values` as a line, in large writes.
+    static func lines(_ values: some Sequence<some Encodable>) throws {
+        var lines = Lines()
+        for value in values { try lines.line(value) }
+        lines.flush()
+    }
+
+    /// Writes `job` as one line, as the API shows it.
     static func job(_ job: Job) {
-        line { job.write(to: &$0) }
-    }
-
-    static func organization(_ organization: Organization) {
-        line { write(organization, to: &$0) }
-    }
-
-    static func write(_ organization: Organization, to writer: inout JSONWriter) {
-        writer.raw("{"); writer.key("orgId"); writer.integer(organization.id)
-        writer.raw(","); writer.key("name"); writer.string(organization.name)
-        writer.raw(","); writer.key("createdAt"); writer.integer(organization.createdAt)
-        writer.raw("}")
-    }
-
-    static func project(_ project: Project) {
-        line { write(project, to: &$0) }
-    }
-
-    static func write(_ project: Project, to writer: inout JSONWriter) {
-        writer.raw("{"); writer.key("projectId"); writer.integer(project.id)
-        writer.raw(","); writer.key("projectKey"); writer.string(project.key.rawValue)
-        writer.raw(","); writer.key("name"); writer.string(project.name)
-        writer.raw(","); writer.key("orgId"); writer.integer(project.organizationID)
-        writer.raw("}")
-    }
-
-    /// A key record: never the secret.
-    static func key(_ record: APIKeyRecord) {
-        line { write(record, to: &$0) }
-    }
-
-    static func write(_ record: APIKeyRecord, to writer: inout JSONWriter) {
-        writer.raw("{"); writer.key("keyId"); writer.integer(record.id)
-        writer.raw(","); writer.key("orgId"); writer.integer(record.organizationID)
-        writer.raw(","); writer.key("hint"); writer.string(record.hint)
-        writer.raw(","); writer.key("createdAt"); writer.integer(record.createdAt)
-        writer.raw(","); writer.key("revokedAt"); writer.integer(record.revokedAt)
-        writer.raw(","); writer.key("expiresAt"); writer.integer(record.expiresAt)
-        writer.raw("}")
+        var lines = Lines()
+        lines.line(job)
+        lines.flush()
     }
 
     /// Writes many lines to standard output in large writes: one `write(2)` per 64 KiB, not per line.
     struct Lines {
         private var pending: [UInt8] = []
+        private let encoder = Output.encoder()
 
         init() { pending.reserveCapacity(Self.chunk + 4096) }
 
         private static let chunk = 64 * 1024
 
-        /// Adds one JSON document and its newline; writes what is pending once it passes the chunk size.
-        mutating func line(_ write: (inout JSONWriter) -> Void) {
+        /// Adds `value` as one JSON document and its newline.
+        mutating func line(_ value: some Encodable) throws {
+            append(Array(try encoder.encode(value)))
+        }
+
+        /// Adds `job` as the API shows it, and a newline.
+        mutating func line(_ job: Job) {
             var writer = JSONWriter()
-            write(&writer)
-            writer.raw("\n")
-            pending.append(contentsOf: writer.bytes)
+            job.write(to: &writer)
+            append(writer.bytes)
+        }
+
+        private mutating func append(_ document: [UInt8]) {
+            pending.append(contentsOf: document)
+            pending.append(UInt8(ascii: "\n"))
             if pending.count >= Self.chunk { flush() }
         }
 
@@ -89,4 +78,77 @@ enum Output {
         writer.string(text)
         return writer.text
     }
+}
+
+/// `{"createdAt","name","orgId"}`.
+struct OrganizationOutput: Encodable {
+    let orgId: Int64
+    let name: String
+    let createdAt: Int64
+
+    init(_ organization: Organization) {
+        orgId = organization.id
+        name = organization.name
+        createdAt = organization.createdAt
+    }
+}
+
+/// `{"name","orgId","projectId","projectKey"}`.
+struct ProjectOutput: Encodable {
+    let projectId: Int64
+    let projectKey: String
+    let name: String
+    let orgId: Int64
+
+    init(_ project: Project) {
+        projectId = project.id
+        projectKey = project.key.rawValue
+        name = project.name
+        orgId = project.organizationID
+    }
+}
+
+/// A key record, never the secret: `{"createdAt","expiresAt","hint","keyId","orgId","revokedAt"}`, the times
+/// `null` when unset.
+struct KeyRecordOutput: Encodable {
+    let keyId: Int64
+    let orgId: Int64
+    let hint: String
+    let createdAt: Int64
+    let revokedAt: Int64?
+    let expiresAt: Int64?
+
+    init(_ record: APIKeyRecord) {
+        keyId = record.id
+        orgId = record.organizationID
+        hint = record.hint
+        createdAt = record.createdAt
+        revokedAt = record.revokedAt
+        expiresAt = record.expiresAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case keyId, orgId, hint, createdAt, revokedAt, expiresAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keyId, forKey: .keyId)
+        try container.encode(orgId, forKey: .orgId)
+        try container.encode(hint, forKey: .hint)
+        try container.encode(createdAt, forKey: .createdAt)
+        // `encode`, not the synthesized `encodeIfPresent`: an unset time is `null`, not a missing key.
+        try container.encode(revokedAt, forKey: .revokedAt)
+        try container.encode(expiresAt, forKey: .expiresAt)
+    }
+}
+
+/// A new key, shown this once: `{"key","keyId","orgId"}`, with `{"replacedKeyId","replacedKeyStopsAt"}` after a
+/// rotation.
+struct NewKeyOutput: Encodable {
+    let keyId: Int64
+    let orgId: Int64
+    let key: String
+    var replacedKeyId: Int64?
+    var replacedKeyStopsAt: Int64?
 }

@@ -87,7 +87,7 @@ struct WorkerCommand: ParsableCommand {
         // connect() checks that the store exists and is on the current schema, with a message naming the fix.
         _ = try connector.connect()
 
-        let worker = Worker(
+        let worker = JobRunner(
             configuration: settings,
             connect: { try connector.connectForAdministration(create: false) },
             log: .standardError(prefix: "jobs-worker"))

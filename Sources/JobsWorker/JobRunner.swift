@@ -18,7 +18,7 @@ import Darwin
 ///
 /// ``stop()`` (SIGTERM, SIGINT) ends claiming; running programs get ``WorkerConfiguration/grace`` to finish, then
 /// are stopped, and their leases released so that the next worker runs those jobs again at once.
-public final class Worker: @unchecked Sendable {
+public final class JobRunner: @unchecked Sendable {
     // Safe to share: the mutable state (`runs`, `stopRequests`, `stopReason`, `tally`) is only touched with
     // `state` held; the rest is set in `init`.
 
@@ -43,7 +43,7 @@ public final class Worker: @unchecked Sendable {
     ///     the job's variables (`JOB_ID`, …) replace any of the same name.
     public init(
         configuration: WorkerConfiguration, connect: @escaping Connect, log: WorkerLog,
-        environment: [String] = Worker.processEnvironment()
+        environment: [String] = JobRunner.processEnvironment()
     ) {
         self.configuration = configuration
         self.connect = connect
