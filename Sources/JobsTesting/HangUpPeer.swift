@@ -21,24 +21,7 @@ public final class HangUpPeer: @unchecked Sendable {
 
     /// Listens on a free port and starts accepting on a thread of its own.
     public init() throws {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socket >= 0 else { throw JobsTestingError("socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 && listen(socket, 64) == 0
-            }
-        }
-        guard listening else {
-            let message = String(cString: strerror(errno))
-            close(socket)
-            throw JobsTestingError("cannot listen on 127.0.0.1: \(message)")
-        }
-        self.socket = socket
-        port = UInt16(bigEndian: address.sin_port)
+        (socket, port) = try LoopbackSocket.bind(listening: 64)
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 

@@ -90,19 +90,10 @@ public final class SupervisedApp: @unchecked Sendable {
         if let delay = stack.options.scheduleDelay { appArguments += ["--schedule-delay", delay] }
         appArguments += ["--auth-failure-limit", String(stack.options.authFailureLimit)]
         let keepLog = "exec \"$0\" \"$@\" 2>>'\(stack.appLogPath)'"
-        let output = open(stack.appLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer {
-            close(output)
-            close(input)
-        }
-        guard output >= 0, input >= 0 else {
-            throw JobsTestingError("cannot open \(stack.appLogPath): \(String(cString: strerror(errno)))")
-        }
         let started = try ChildProcess.spawn(
             try BuiltBinaries.system("spawn-fcgi"),
             ["-n", "-b", "4096", "-s", stack.socketPath, "-M", "0666", "--", "/bin/sh", "-c", keepLog] + appArguments,
-            environment: stack.environment, standardInput: input, standardOutput: output, standardError: output)
+            environment: stack.environment, logPath: stack.appLogPath)
         lock.withLock { process = started }
     }
 

@@ -13,7 +13,7 @@ import Glibc
 /// Each logs to a file of its own. A test may kill one (``kill(_:signal:)``) and start it again on its port
 /// (``start(_:)``). Everything is stopped by ``stop()`` or, at the latest, when the value is released.
 public final class UpstreamStack: RunningStack, @unchecked Sendable {
-    // Safe to share: the mutable state (`processes`, `nginx`) is only touched with `lock` held; the rest is set
+    // Safe to share: the mutable state (`processes`) is only touched with `lock` held; the rest is set
     // once, in `init`.
 
     /// How the stack is run.
@@ -79,7 +79,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
 
     private let lock = NSLock()
     private var processes: [Int: ChildProcess] = [:]
-    private var nginx: ChildProcess?
+    private let nginx = NginxProcess()
 
     /// Initialises the store, starts every instance and nginx, and returns once every instance answers through
     /// nginx.
@@ -89,17 +89,13 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
         directory = try TemporaryDirectory(prefix: "jobs-e2e-upstream")
         store = options.store ?? directory.appending("jobs.sqlite3")
         nginxErrorLogPath = directory.appending("error.log")
-        // Started as root, nginx's workers run as nobody and keep their temporary files in this directory.
-        chmod(directory.path, 0o755)
-        if geteuid() == 0, let closed = Stack.firstFolderOthersCannotEnter(above: directory.path) {
-            throw JobsTestingError(
-                "nginx's workers (nobody) cannot enter \(closed): point TMPDIR at a folder everyone may enter, such as /tmp")
-        }
+        // nginx's workers keep their temporary files in this directory.
+        try NginxProcess.openToWorkers(directory)
         var instances: [Instance] = []
         var taken: Set<UInt16> = []
         for index in 0..<options.instances {
-            var port = try Stack.freePort()
-            while taken.contains(port) { port = try Stack.freePort() }
+            var port = try LoopbackSocket.freePort()
+            while taken.contains(port) { port = try LoopbackSocket.freePort() }
             taken.insert(port)
             instances.append(
                 Instance(
@@ -107,14 +103,11 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
                     logPath: directory.appending("jobs-fcgi-\(index).log")))
         }
         self.instances = instances
-        do {
+        try bringUp {
             try jobsctl(["init"])
             for instance in instances { try start(instance.index) }
             try startNginx()
             try waitUntilServing()
-        } catch {
-            stop()
-            throw error
         }
     }
 
@@ -122,13 +115,8 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
         stop()
     }
 
-    public var client: HTTPClient { HTTPClient(port: port) }
-
-    public var environment: [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["JOBS_STORE"] = store
-        return environment
-    }
+    /// The environment of every command the stack runs: this process's, with `JOBS_STORE` set to the store.
+    public var environment: [String: String] { Stack.environment(store: store) }
 
     // MARK: Instances
 
@@ -149,7 +137,8 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
             executable = app[0]
             arguments = Array(app.dropFirst())
         }
-        let process = try spawn(executable, arguments, logPath: instance.logPath)
+        let process = try ChildProcess.spawn(
+            executable, arguments, environment: environment, logPath: instance.logPath)
         lock.withLock { processes[index] = process }
 
         let deadline = Date().addingTimeInterval(patientTimeout)
@@ -209,22 +198,6 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
         log(of: index).components(separatedBy: ": listening on ").count - 1
     }
 
-    /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `logPath`.
-    private func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> ChildProcess {
-        let output = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer {
-            close(output)
-            close(input)
-        }
-        guard output >= 0, input >= 0 else {
-            throw JobsTestingError("cannot open \(logPath): \(String(cString: strerror(errno)))")
-        }
-        return try ChildProcess.spawn(
-            executable, arguments, environment: environment, standardInput: input, standardOutput: output,
-            standardError: output)
-    }
-
     /// Waits until requests through nginx reach the app on every instance: 2 × N unauthenticated requests in a row
     /// get the app's 401 (round robin sends some to each).
     public func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
@@ -252,55 +225,19 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
 
     // MARK: nginx
 
-    /// Generates the configuration and starts nginx on a free port, retrying with another port if the chosen one
-    /// was taken in between.
+    /// Generates the configuration and starts nginx on a free port.
     private func startNginx() throws {
-        let nginxPath = try BuiltBinaries.system("nginx")
-        let servers = options.extraServers + instances.map(\.address)
-        var lastError = ""
-        for _ in 1...5 {
-            let port = try Stack.freePort()
-            let generated = try Command.run(
-                "/bin/bash",
-                [SourceTree.path("deploy/nginx-local-upstream-conf.sh"), directory.path, directory.path, String(port)]
-                    + servers)
-            guard generated.succeeded else {
-                throw JobsTestingError("deploy/nginx-local-upstream-conf.sh failed: \(generated.errorOutput)")
-            }
-            let pidFile = directory.appending("nginx.pid")
-            try? FileManager.default.removeItem(atPath: pidFile)
-            let outputPath = directory.appending("nginx.out")
-            let process = try spawn(
-                nginxPath,
-                ["-p", directory.path + "/", "-c", directory.appending("nginx.conf"), "-e", nginxErrorLogPath],
-                logPath: outputPath)
-            lock.withLock { nginx = process }
-
-            // nginx writes its pid file once its listening socket is bound.
-            if process.waitUntilPIDFileNamesIt(pidFile) {
-                self.port = port
-                return
-            }
-            stopNginx()
-            lastError = ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "") + nginxErrorLog
-            guard lastError.contains("Address already in use") else { break }
-        }
-        throw JobsTestingError("nginx did not start: \(lastError)")
-    }
-
-    private func stopNginx() {
-        let process = lock.withLock { () -> ChildProcess? in
-            defer { nginx = nil }
-            return nginx
-        }
-        process?.stop(SIGTERM, grace: 5)
+        port = try nginx.start(
+            in: directory, script: "deploy/nginx-local-upstream-conf.sh",
+            arguments: options.extraServers + instances.map(\.address), errorLogPath: nginxErrorLogPath,
+            environment: environment)
     }
 
     // MARK: Stopping
 
     /// Stops nginx and every instance (SIGTERM, SIGKILL after 5 s). Safe to call more than once.
     public func stop() {
-        stopNginx()
+        nginx.stop()
         let running = lock.withLock { () -> [ChildProcess] in
             defer { processes = [:] }
             return Array(processes.values)

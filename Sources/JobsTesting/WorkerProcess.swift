@@ -21,18 +21,8 @@ public final class WorkerProcess: @unchecked Sendable {
     init(arguments: [String], environment: [String: String], logPath: String) throws {
         self.arguments = arguments
         self.logPath = logPath
-        let output = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer {
-            close(output)
-            close(input)
-        }
-        guard output >= 0, input >= 0 else {
-            throw JobsTestingError("cannot open \(logPath): \(String(cString: strerror(errno)))")
-        }
         process = try ChildProcess.spawn(
-            try BuiltBinaries.jobsctl(), ["worker"] + arguments, environment: environment,
-            standardInput: input, standardOutput: output, standardError: output)
+            try BuiltBinaries.jobsctl(), ["worker"] + arguments, environment: environment, logPath: logPath)
     }
 
     deinit {

@@ -26,8 +26,7 @@ struct Key: ParsableCommand {
         @OptionGroup var organization: OrganizationOption
 
         func run() throws {
-            let store = try storeOptions.administration()
-            let orgID = try store.existingOrganization(organization.orgID).id
+            let (store, orgID) = try organization.open(storeOptions)
             let key = APIKey.generate()
             let record = try store.createAPIKey(organizationID: orgID, hash: key.hash, hint: key.hint, at: JobsAPI.now())
             try Output.line(NewKeyOutput(keyId: record.id, orgId: record.organizationID, key: key.secret))
@@ -49,11 +48,8 @@ struct Key: ParsableCommand {
         @OptionGroup var organization: OrganizationOption
 
         func run() throws {
-            let store = try storeOptions.administration()
-            let orgID = try store.existingOrganization(organization.orgID).id
-            var lines = Output.Lines()
-            for record in try store.apiKeys(organizationID: orgID) { try lines.line(KeyRecordOutput(record)) }
-            lines.flush()
+            let (store, orgID) = try organization.open(storeOptions)
+            try Output.lines(store.apiKeys(organizationID: orgID).map(KeyRecordOutput.init))
         }
     }
 
@@ -142,6 +138,12 @@ struct OrganizationOption: ParsableArguments {
     @Option(name: .customLong("org"), parsing: .unconditional, help: "The organization's id.") var orgID: Int64
 
     func validate() throws { try checkID(orgID, "--org") }
+
+    /// The store, and the organization's id once the store has it (an error otherwise).
+    func open(_ storeOptions: StoreOptions) throws -> (any StoreAdministration, Int64) {
+        let store = try storeOptions.administration()
+        return (store, try store.existingOrganization(orgID).id)
+    }
 }
 
 /// A record's id as the one positional argument. `-1` is taken as a value, not an option, so that it gets a

@@ -28,21 +28,16 @@ struct Org: ParsableCommand {
         @Argument(help: "The organization's name.") var name: String
 
         func validate() throws {
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("the name must not be empty")
-            }
+            try checkName(name)
         }
 
         func run() throws {
             let store = try storeOptions.administration()
             let namesakes = try store.organizations().filter { sameName($0.name, name) }
             let organization = try store.createOrganization(name: name, at: JobsAPI.now())
-            try Output.line(OrganizationOutput(organization))
-            for namesake in namesakes {
-                Output.note(
-                    "warning: organization \(namesake.id) is named \(Output.quoted(namesake.name)) too; "
-                        + "organization \(organization.id) was created all the same")
-            }
+            try Output.created(
+                OrganizationOutput(organization), name: "organization \(organization.id)",
+                namesakes: namesakes.map { "organization \($0.id) is named \(Output.quoted($0.name))" })
         }
     }
 
@@ -75,6 +70,13 @@ struct Org: ParsableCommand {
         func run() throws {
             try Output.line(OrganizationOutput(storeOptions.administration().existingOrganization(id.value)))
         }
+    }
+}
+
+/// Refuses a name that is empty or only spaces.
+func checkName(_ name: String) throws {
+    guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+        throw ValidationError("the name must not be empty")
     }
 }
 

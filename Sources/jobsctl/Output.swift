@@ -71,6 +71,13 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Writes a record just created (`name` in messages), then a warning on standard error for each namesake:
+    /// `warning: NAMESAKE too; NAME was created all the same`.
+    static func created(_ value: some Encodable, name: String, namesakes: [String]) throws {
+        try line(value)
+        for namesake in namesakes { note("warning: \(namesake) too; \(name) was created all the same") }
+    }
+
     /// `text` as a JSON string literal: quoted, with control characters escaped, so that a message naming an
     /// untrusted value (a user id, a name) stays on one line.
     static func quoted(_ text: String) -> String {
@@ -82,50 +89,33 @@ enum Output {
 
 /// `{"createdAt","name","orgId"}`.
 struct OrganizationOutput: Encodable {
-    let orgId: Int64
-    let name: String
-    let createdAt: Int64
+    let orgId: Int64, name: String, createdAt: Int64
+}
 
+extension OrganizationOutput {
     init(_ organization: Organization) {
-        orgId = organization.id
-        name = organization.name
-        createdAt = organization.createdAt
+        self.init(orgId: organization.id, name: organization.name, createdAt: organization.createdAt)
     }
 }
 
 /// `{"name","orgId","projectId","projectKey"}`.
 struct ProjectOutput: Encodable {
-    let projectId: Int64
-    let projectKey: String
-    let name: String
-    let orgId: Int64
+    let projectId: Int64, projectKey: String, name: String, orgId: Int64
+}
 
+extension ProjectOutput {
     init(_ project: Project) {
-        projectId = project.id
-        projectKey = project.key.rawValue
-        name = project.name
-        orgId = project.organizationID
+        self.init(
+            projectId: project.id, projectKey: project.key.rawValue, name: project.name, orgId: project.organizationID)
     }
 }
 
 /// A key record, never the secret: `{"createdAt","expiresAt","hint","keyId","orgId","revokedAt"}`, the times
 /// `null` when unset.
 struct KeyRecordOutput: Encodable {
-    let keyId: Int64
-    let orgId: Int64
-    let hint: String
-    let createdAt: Int64
-    let revokedAt: Int64?
-    let expiresAt: Int64?
+    let record: APIKeyRecord
 
-    init(_ record: APIKeyRecord) {
-        keyId = record.id
-        orgId = record.organizationID
-        hint = record.hint
-        createdAt = record.createdAt
-        revokedAt = record.revokedAt
-        expiresAt = record.expiresAt
-    }
+    init(_ record: APIKeyRecord) { self.record = record }
 
     private enum CodingKeys: String, CodingKey {
         case keyId, orgId, hint, createdAt, revokedAt, expiresAt
@@ -133,13 +123,13 @@ struct KeyRecordOutput: Encodable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(keyId, forKey: .keyId)
-        try container.encode(orgId, forKey: .orgId)
-        try container.encode(hint, forKey: .hint)
-        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(record.id, forKey: .keyId)
+        try container.encode(record.organizationID, forKey: .orgId)
+        try container.encode(record.hint, forKey: .hint)
+        try container.encode(record.createdAt, forKey: .createdAt)
         // `encode`, not the synthesized `encodeIfPresent`: an unset time is `null`, not a missing key.
-        try container.encode(revokedAt, forKey: .revokedAt)
-        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(record.revokedAt, forKey: .revokedAt)
+        try container.encode(record.expiresAt, forKey: .expiresAt)
     }
 }
 

@@ -33,23 +33,19 @@ struct ProjectCommand: ParsableCommand {
             if let projectKey, ProjectKey(projectKey) == nil {
                 throw ValidationError("--project-key must be exactly 20 characters of [A-Za-z0-9]")
             }
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("the name must not be empty")
-            }
+            try checkName(name)
         }
 
         func run() throws {
-            let store = try storeOptions.administration()
-            let orgID = try store.existingOrganization(organization.orgID).id
+            let (store, orgID) = try organization.open(storeOptions)
             let namesakes = try store.projects(organizationID: orgID).filter { sameName($0.name, name) }
             let key = projectKey.flatMap(ProjectKey.init) ?? ProjectKey.random()
             let project = try store.createProject(organizationID: orgID, key: key, name: name, at: JobsAPI.now())
-            try Output.line(ProjectOutput(project))
-            for namesake in namesakes {
-                Output.note(
-                    "warning: project \(namesake.id) (\(namesake.key)) of organization \(orgID) is named "
-                        + "\(Output.quoted(namesake.name)) too; project \(project.id) was created all the same")
-            }
+            try Output.created(
+                ProjectOutput(project), name: "project \(project.id)",
+                namesakes: namesakes.map {
+                    "project \($0.id) (\($0.key)) of organization \(orgID) is named \(Output.quoted($0.name))"
+                })
         }
     }
 
