@@ -12,26 +12,26 @@ import Glibc
 /// `spawn-fcgi -n -a 127.0.0.1 -p PORT -- jobs-fcgi …`, odd-numbered ones with `jobs-fcgi --listen 127.0.0.1:PORT`.
 /// Each logs to a file of its own. A test may kill one (``kill(_:signal:)``) and start it again on its port
 /// (``start(_:)``). Everything is stopped by ``stop()`` or, at the latest, when the value is released.
-public final class UpstreamStack: RunningStack, @unchecked Sendable {
+package final class UpstreamStack: RunningStack, @unchecked Sendable {
     // Safe to share: the mutable state (`processes`) is only touched with `lock` held; the rest is set
     // once, in `init`.
 
     /// How the stack is run.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// App instances, each on a port of its own.
-        public var instances: Int
+        package var instances: Int
         /// Request threads per instance (`jobs-fcgi --threads`).
-        public var threads: Int
+        package var threads: Int
         /// `jobs-fcgi --schedule-delay`; `nil` keeps the app's default (`next-midnight`).
-        public var scheduleDelay: String?
+        package var scheduleDelay: String?
         /// The store every instance, worker and `jobsctl` uses (`--store`, `JOBS_STORE`): a PostgreSQL URL, or
         /// `nil` for a SQLite file in the stack's directory. It is initialised (`jobsctl init`) by the stack.
-        public var store: String?
+        package var store: String?
         /// More upstream servers put before the instances: peers a test runs itself, as `HOST:PORT`, optionally
         /// followed by nginx server parameters (`127.0.0.1:9003 max_fails=0`).
-        public var extraServers: [String]
+        package var extraServers: [String]
 
-        public init(
+        package init(
             instances: Int = 2, threads: Int = 4, scheduleDelay: String? = nil, store: String? = nil,
             extraServers: [String] = []
         ) {
@@ -44,7 +44,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// How an instance was started.
-    public enum Launcher: Sendable {
+    package enum Launcher: Sendable {
         /// `spawn-fcgi -n -a HOST -p PORT -- jobs-fcgi …`: spawn-fcgi binds the port and execs the app in place.
         case spawnFCGI
         /// `jobs-fcgi --listen HOST:PORT …`.
@@ -52,30 +52,30 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// One app instance: a "host".
-    public struct Instance: Sendable {
+    package struct Instance: Sendable {
         /// Its index in ``instances``.
-        public var index: Int
+        package var index: Int
         /// Its TCP port on 127.0.0.1.
-        public var port: UInt16
+        package var port: UInt16
         /// How it is started.
-        public var launcher: Launcher
+        package var launcher: Launcher
         /// Its stderr: one line per request, across restarts.
-        public var logPath: String
+        package var logPath: String
 
         /// `127.0.0.1:PORT`, as nginx's upstream names it.
-        public var address: String { "127.0.0.1:\(port)" }
+        package var address: String { "127.0.0.1:\(port)" }
     }
 
-    public let options: Options
-    public let directory: TemporaryDirectory
+    package let options: Options
+    package let directory: TemporaryDirectory
     /// The store: a PostgreSQL URL or a SQLite path.
-    public let store: String
+    package let store: String
     /// The app instances, in upstream order (after ``Options/extraServers``).
-    public let instances: [Instance]
+    package let instances: [Instance]
     /// nginx's error log.
-    public let nginxErrorLogPath: String
+    package let nginxErrorLogPath: String
     /// nginx's port on 127.0.0.1.
-    public private(set) var port: UInt16 = 0
+    package private(set) var port: UInt16 = 0
 
     private let lock = NSLock()
     private var processes: [Int: ChildProcess] = [:]
@@ -83,7 +83,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
 
     /// Initialises the store, starts every instance and nginx, and returns once every instance answers through
     /// nginx.
-    public init(_ options: Options = Options()) throws {
+    package init(_ options: Options = Options()) throws {
         precondition(options.instances >= 1)
         self.options = options
         directory = try TemporaryDirectory(prefix: "jobs-e2e-upstream")
@@ -116,12 +116,12 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// The environment of every command the stack runs: this process's, with `JOBS_STORE` set to the store.
-    public var environment: [String: String] { Stack.environment(store: store) }
+    package var environment: [String: String] { Stack.environment(store: store) }
 
     // MARK: Instances
 
     /// Starts instance `index` on its port (again, after ``kill(_:signal:)``) and waits until it listens.
-    public func start(_ index: Int) throws {
+    package func start(_ index: Int) throws {
         let instance = instances[index]
         let listeningBefore = listeningLines(of: index)
         var app = [try BuiltBinaries.jobsFCGI()]
@@ -154,7 +154,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     /// Sends `signal` to instance `index` and waits until it exited (SIGKILL: the host dies at once, requests in
     /// flight included). Returns its exit status.
     @discardableResult
-    public func kill(_ index: Int, signal: Int32 = SIGKILL, timeout: TimeInterval = patientTimeout) throws -> Int32 {
+    package func kill(_ index: Int, signal: Int32 = SIGKILL, timeout: TimeInterval = patientTimeout) throws -> Int32 {
         guard let process = lock.withLock({ processes[index] }) else {
             throw JobsTestingError("jobs-fcgi \(index) is not running")
         }
@@ -168,22 +168,22 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// The pid of instance `index`, while it runs.
-    public func pid(of index: Int) -> pid_t? {
+    package func pid(of index: Int) -> pid_t? {
         lock.withLock { processes[index]?.pid }
     }
 
     /// Whether instance `index` runs.
-    public func isRunning(_ index: Int) -> Bool {
+    package func isRunning(_ index: Int) -> Bool {
         lock.withLock { processes[index]?.isRunning ?? false }
     }
 
     /// Instance `index`'s log so far.
-    public func log(of index: Int) -> String {
+    package func log(of index: Int) -> String {
         (try? String(contentsOfFile: instances[index].logPath, encoding: .utf8)) ?? ""
     }
 
     /// The request lines of instance `index`'s log (`METHOD PATH STATUS …`), across its restarts.
-    public func requestLines(of index: Int) -> [String] {
+    package func requestLines(of index: Int) -> [String] {
         log(of: index).split(separator: "\n").compactMap { line in
             guard let body = line.firstRange(of: "]: ").map({ line[$0.upperBound...] }) else { return nil }
             let method = body.prefix { $0 != " " }
@@ -192,7 +192,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// nginx's error log so far.
-    public var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
+    package var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
 
     private func listeningLines(of index: Int) -> Int {
         log(of: index).components(separatedBy: ": listening on ").count - 1
@@ -200,7 +200,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
 
     /// Waits until requests through nginx reach the app on every instance: 2 × N unauthenticated requests in a row
     /// get the app's 401 (round robin sends some to each).
-    public func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
+    package func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var inARow = 0
         var last = "no answer"
@@ -236,7 +236,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     // MARK: Stopping
 
     /// Stops nginx and every instance (SIGTERM, SIGKILL after 5 s). Safe to call more than once.
-    public func stop() {
+    package func stop() {
         nginx.stop()
         let running = lock.withLock { () -> [ChildProcess] in
             defer { processes = [:] }
