@@ -39,8 +39,9 @@ public final class JobRunner: @unchecked Sendable {
 
     /// - Parameters:
     ///   - connect: opens a connection of the calling thread's own; called once by ``run()`` and once per job.
-    ///   - environment: the environment every program inherits (`NAME=value`), the worker's own by default;
-    ///     the job's variables (`JOB_ID`, …) replace any of the same name.
+    ///   - environment: the environment programs inherit from (`NAME=value`), the worker's own by default; only
+    ///     the variables ``WorkerConfiguration/passesToActions(_:)`` allows go through, and the job's variables
+    ///     (`JOB_ID`, …) replace any of the same name.
     public init(
         configuration: WorkerConfiguration, connect: @escaping Connect, log: WorkerLog,
         environment: [String] = JobRunner.processEnvironment()
@@ -50,7 +51,8 @@ public final class JobRunner: @unchecked Sendable {
         self.log = log
         let jobVariables = Set(JobRun.jobVariables)
         baseEnvironment = environment.filter { entry in
-            !jobVariables.contains(String(entry.prefix { $0 != "=" }))
+            let name = String(entry.prefix { $0 != "=" })
+            return !jobVariables.contains(name) && configuration.passesToActions(name)
         }
     }
 

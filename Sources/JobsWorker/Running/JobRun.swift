@@ -68,13 +68,13 @@ final class JobRun: @unchecked Sendable {
 
         // Claims ask for the configured actions only; a job handed over by another way still fails plainly.
         guard let program = configuration.programs[job.action] else {
-            return finish(.failed, errors: "no program is configured for action \"\(job.action.rawValue)\"", ending)
+            return finish(.failed, cause: "no program is configured for action \"\(job.action.rawValue)\"", ending)
         }
         let values = [String(job.id), String(job.projectID), claimed.projectKey.rawValue, job.action.rawValue,
                       job.referenceID]
         guard !values.contains(where: { $0.utf8.contains(0) }) else {
             // A NUL would cut the variable short: the program would act on another user's id.
-            return finish(.failed, errors: "the job's reference id or action contains a NUL character", ending)
+            return finish(.failed, cause: "the job's reference id or action contains a NUL character", ending)
         }
         let environment = baseEnvironment + zip(Self.jobVariables, values).map { "\($0)=\($1)" }
         // The worker began to stop before this run got going: hand the job on without starting its program.
@@ -86,7 +86,7 @@ final class JobRun: @unchecked Sendable {
         } catch {
             // The client sees a plain message; the path and the system's reason go to the log.
             return finish(
-                .failed, errors: "the program for action \"\(job.action.rawValue)\" could not be started", ending,
+                .failed, cause: "the program for action \"\(job.action.rawValue)\" could not be started", ending,
                 note: "; \(error)")
         }
         return watch(process, ending)
@@ -202,10 +202,10 @@ final class JobRun: @unchecked Sendable {
             return release(ending, reason: "the worker is stopping\(stopped)")
         case .timedOut?:
             let limit = configuration.actionTimeout?.settingText ?? "its time limit"
-            return finish(.failed, errors: Self.errors("timed out after \(limit)", output), ending, note: stopped)
+            return finish(.failed, cause: "timed out after \(limit)", output: output, ending, note: stopped)
         case nil:
-            if termination.isSuccess { return finish(.completed, errors: nil, ending) }
-            return finish(.failed, errors: Self.errors(termination.description, output), ending)
+            if termination.isSuccess { return finish(.completed, cause: nil, ending) }
+            return finish(.failed, cause: termination.description, output: output, ending)
         }
     }
 
@@ -229,19 +229,22 @@ final class JobRun: @unchecked Sendable {
         }
     }
 
-    /// Ends the job as `status`, fenced on the lease; a store failure is tried again while the lease holds.
-    /// `note` ends the log line.
-    private func finish(_ status: JobStatus, errors: String?, _ ending: Ending, note: String = "") -> JobRunOutcome {
+    /// Ends the job as `status`, fenced on the lease; a store failure is tried again while the lease holds. The
+    /// job's `errors` are `cause` and the program's `output`; the log line names the cause only (the output may
+    /// name a user), and ends with `note`.
+    private func finish(
+        _ status: JobStatus, cause: String?, output: String = "", _ ending: Ending, note: String = ""
+    ) -> JobRunOutcome {
         let duration = ending.started.duration(to: .now)
         // Within the bound every stored job keeps, whatever the cause and the output held.
-        let errors = errors.map(Job.limitedErrors)
+        let errors = cause.map { Job.limitedErrors(Self.errors($0, output)) }
         let written = retryingWhileLeased(ending, "writing its result") { store in
             try store.finishJob(id: claimed.job.id, owner: configuration.owner, status: status, errors: errors,
                                 at: JobsAPI.now())
         }
         switch written {
         case .some(.some):
-            let reason = errors.map { ": \($0)" } ?? ""
+            let reason = cause.map { ": \($0)" } ?? ""
             log.write("\(subject): running → \(status.rawValue) after \(duration.logText)\(reason)\(note)")
             return status == .completed ? .completed : .failed(errors: errors ?? "")
         case .some(nil):
