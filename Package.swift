@@ -36,7 +36,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs due jobs: claims them under a lease, runs each action's program, watches for cancellation.
-        .target(name: "JobsWorker", dependencies: ["JobsCore", "StandardErrorLog"]),
+        .target(name: "JobsWorker", dependencies: ["JobsCore", "StandardErrorLog", "ProcessSpawn"]),
+        // Starts programs with default signals and only the standard descriptors: the worker's actions, the
+        // tests' processes.
+        .target(name: "ProcessSpawn"),
         // One log line per write(2) on standard error, shared by the responder and the worker.
         .target(name: "StandardErrorLog"),
         // Owns every call into libfcgi.
@@ -66,7 +69,7 @@ let package = Package(
         ),
 
         // Test support: starts the real stack (nginx, spawn-fcgi, the built binaries) and speaks HTTP to it.
-        .target(name: "JobsTesting", dependencies: ["JobsCore"]),
+        .target(name: "JobsTesting", dependencies: ["JobsCore", "ProcessSpawn"]),
 
         // Fuzz targets over every parser of untrusted bytes, and `jobs-fuzz`: a corpus replayer, or libFuzzer
         // when built by deploy/fuzz.sh (`--sanitize fuzzer -Xswiftc -DJOBS_FUZZ`).

@@ -52,7 +52,7 @@ run_dir=$(mktemp -d /tmp/jobs-api-demo.XXXXXX)
 chmod 0755 "$run_dir"
 export JOBS_STORE=$demo_dir/jobs.sqlite3
 export JOBS_DEMO_LOG=$demo_dir/jobs-fcgi.log
-# The demo action's data folder (the worker passes its environment on to the action).
+# The demo action's data folder (the worker passes it on to the action: --action-env below).
 export USER_DATA_DIR=$demo_dir/user-data
 worker_log=$demo_dir/worker.log
 
@@ -132,6 +132,7 @@ done
 log "starting the worker (log: $worker_log)"
 # A pause between batches, so that "running" can be seen while polling.
 BATCH_PAUSE_SECONDS=0.4 "$bin_dir/jobsctl" worker --poll-seconds 1 \
+    --action-env USER_DATA_DIR --action-env BATCH_PAUSE_SECONDS \
     --action delete_user_data=deploy/actions/delete-user-data </dev/null >>"$worker_log" 2>&1 &
 worker_pid=$!
 deadline=$((SECONDS + 60))

@@ -5,9 +5,9 @@ import Foundation
 /// They are looked for in `JOBS_BIN_DIR` when it is set, otherwise next to the running test bundle: `swift build`
 /// puts them in `.build/<triple>/debug/`, where `swift test` runs the tests from. A missing binary is an error,
 /// never a reason to skip a test.
-public enum BuiltBinaries {
+package enum BuiltBinaries {
     /// The directory holding the built executables.
-    public static func directory() throws -> String {
+    package static func directory() throws -> String {
         if let override = ProcessInfo.processInfo.environment["JOBS_BIN_DIR"], !override.isEmpty {
             return override
         }
@@ -17,7 +17,7 @@ public enum BuiltBinaries {
     }
 
     /// The path of the built executable `name`, checked to exist and be executable.
-    public static func path(of name: String) throws -> String {
+    package static func path(of name: String) throws -> String {
         let path = try directory() + "/" + name
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw JobsTestingError(
@@ -28,14 +28,14 @@ public enum BuiltBinaries {
     }
 
     /// The FastCGI application.
-    public static func jobsFCGI() throws -> String { try path(of: "jobs-fcgi") }
+    package static func jobsFCGI() throws -> String { try path(of: "jobs-fcgi") }
 
     /// The administration command.
-    public static func jobsctl() throws -> String { try path(of: "jobsctl") }
+    package static func jobsctl() throws -> String { try path(of: "jobsctl") }
 
     /// The first of `names` found as an executable on `PATH` or in the system's sbin and bin directories
     /// (where Debian puts nginx and spawn-fcgi, not always on a non-root user's `PATH`).
-    public static func system(_ name: String) throws -> String {
+    package static func system(_ name: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
         for directory in directories where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {

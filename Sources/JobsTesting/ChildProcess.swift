@@ -1,15 +1,15 @@
 import Foundation
+import ProcessSpawn
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A program started the way a shell starts one: every signal at its default disposition and none blocked, and
-/// only standard input, output and error inherited.
+/// A program started through ``ProcessSpawn`` (the way a shell starts one: a test thread blocks SIGTERM, and a
+/// FastCGI process must still see it).
 ///
-/// Foundation's `Process` is not used: the programs it starts inherit the calling thread's signal
-/// mask (a test thread blocks SIGTERM, so a FastCGI process would never see it) and a socket it uses to notice
-/// the program's exit, which spawn-fcgi's children and nginx keep open long after the program itself exited.
+/// Foundation's `Process` is not used either for its socket that notices the program's exit: spawn-fcgi's
+/// children and nginx keep it open long after the program itself exited.
 final class ChildProcess: @unchecked Sendable {
     // Safe to share: `status` is only touched with `lock` held.
     let pid: pid_t
@@ -28,57 +28,16 @@ final class ChildProcess: @unchecked Sendable {
     ) throws -> ChildProcess {
         ignoreSIGPIPE
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
-        posix_spawn_file_actions_adddup2(&actions, standardOutput, 1)
-        posix_spawn_file_actions_adddup2(&actions, standardError, 2)
-        closeFrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var everySignal = sigset_t()
-        sigemptyset(&everySignal)
-        for signal in Int32(1)...31 where signal != SIGKILL && signal != SIGSTOP {
-            sigaddset(&everySignal, signal)
+        do {
+            let pid = try ProcessSpawn.spawn(
+                executable, arguments: arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                standardInput: standardInput, standardOutput: .descriptor(standardOutput),
+                standardError: standardError)
+            return ChildProcess(pid: pid)
+        } catch {
+            throw JobsTestingError(error.description)
         }
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &everySignal)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else {
-            throw JobsTestingError("cannot start \(executable): \(String(cString: strerror(result)))")
-        }
-        return ChildProcess(pid: pid)
     }
-
-    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), which Swift's Glibc module does not declare (it
-    /// is a GNU extension): looked up at run time. It closes, in the child, every descriptor from `lowest` on,
-    /// including those other threads opened without close-on-exec at the same moment.
-    private static func closeFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) {
-        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let function = addCloseFrom else {
-            preconditionFailure("glibc lacks posix_spawn_file_actions_addclosefrom_np (needs glibc 2.34 or later)")
-        }
-        _ = unsafeBitCast(function, to: AddCloseFrom.self)(&actions, lowest)
-    }
-
-    // A function's address, set once: safe to share.
-    nonisolated(unsafe) private static let addCloseFrom: UnsafeMutableRawPointer? = {
-        dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np")
-    }()
 
     /// Writing to a pipe whose reader exited must be an error (EPIPE), not a signal that ends the test run.
     /// The children get the default disposition back through `posix_spawnattr_setsigdefault`.

@@ -1,22 +1,22 @@
 import Foundation
 
 /// What a finished command left behind.
-public struct CommandResult: Sendable {
+package struct CommandResult: Sendable {
     /// The exit status, or 128 + the signal number when a signal ended it (as a shell reports it).
-    public var status: Int32
-    public var stdout: Data
-    public var stderr: Data
+    package var status: Int32
+    package var stdout: Data
+    package var stderr: Data
 
     /// Standard output as UTF-8 text (invalid bytes replaced).
-    public var output: String { String(decoding: stdout, as: UTF8.self) }
+    package var output: String { String(decoding: stdout, as: UTF8.self) }
     /// Standard error as UTF-8 text (invalid bytes replaced).
-    public var errorOutput: String { String(decoding: stderr, as: UTF8.self) }
+    package var errorOutput: String { String(decoding: stderr, as: UTF8.self) }
     /// Whether the command exited with status 0.
-    public var succeeded: Bool { status == 0 }
+    package var succeeded: Bool { status == 0 }
 }
 
 /// Runs a program to completion, as a shell would.
-public enum Command {
+package enum Command {
     /// Runs `executable` with `arguments`, feeding it `input` on standard input (then end of file), and returns
     /// its exit status and everything it wrote. A command still running after `timeout` seconds is killed and
     /// reported as an error.
@@ -25,7 +25,7 @@ public enum Command {
     /// standard streams (see ``ChildProcess``).
     ///
     /// - Parameter environment: the whole environment of the command; `nil` passes this process's on.
-    public static func run(
+    package static func run(
         _ executable: String, _ arguments: [String], input: Data = Data(), environment: [String: String]? = nil,
         timeout: TimeInterval = 60
     ) throws -> CommandResult {

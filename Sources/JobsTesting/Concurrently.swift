@@ -2,16 +2,16 @@ import Foundation
 
 /// Lets threads that have finished preparing (each opened its own connection) start their contended step at
 /// the same moment, so the race the test is about really happens.
-public final class StartLine: @unchecked Sendable {
+package final class StartLine: @unchecked Sendable {
     // Safe to share: `arrived` is only touched with `condition` locked.
     private let condition = NSCondition()
     private let count: Int
     private var arrived = 0
 
-    public init(count: Int) { self.count = count }
+    package init(count: Int) { self.count = count }
 
     /// Blocks until `count` threads have called this.
-    public func arriveAndWait() {
+    package func arriveAndWait() {
         condition.lock()
         defer { condition.unlock() }
         arrived += 1
@@ -44,7 +44,7 @@ final class Collected<Element: Sendable>: @unchecked Sendable {
 
 /// Runs `body` on `threads` new threads at once and returns what each returned (in no particular order).
 /// `body` gets the shared ``StartLine`` to wait at once it is ready.
-public func concurrently<Element: Sendable>(
+package func concurrently<Element: Sendable>(
     threads: Int, _ body: @escaping @Sendable (StartLine) -> Element
 ) -> [Element] {
     let startLine = StartLine(count: threads)

@@ -10,13 +10,13 @@ import Glibc
 /// raw CR or LF, two `Authorization` headers, a 64 KB header line), then reads until the server closes the
 /// connection. Each request has a connection of its own: the value is safe to use from many threads at once.
 /// ``HTTPConnection`` keeps one connection alive for many requests.
-public struct HTTPClient: Sendable {
+package struct HTTPClient: Sendable {
     /// The server's TCP port on 127.0.0.1.
-    public var port: UInt16
+    package var port: UInt16
     /// Seconds allowed for connecting, and for each wait on the socket while sending or receiving.
-    public var timeout: Double
+    package var timeout: Double
 
-    public init(port: UInt16, timeout: Double = 30) {
+    package init(port: UInt16, timeout: Double = 30) {
         self.port = port
         self.timeout = timeout
     }
@@ -24,7 +24,7 @@ public struct HTTPClient: Sendable {
     // MARK: Convenience
 
     /// Sends `method path` with `Host`, `Connection: close`, and `Authorization: Bearer key` when `key` is given.
-    public func request(
+    package func request(
         _ method: String, _ path: String, key: String? = nil, headers: [(String, String)] = []
     ) throws -> HTTPResponse {
         var fields = [("Host", "127.0.0.1:\(port)")]
@@ -36,30 +36,30 @@ public struct HTTPClient: Sendable {
     }
 
     /// `GET path`, authenticated with `key` when given.
-    public func get(_ path: String, key: String? = nil) throws -> HTTPResponse {
+    package func get(_ path: String, key: String? = nil) throws -> HTTPResponse {
         try request("GET", path, key: key)
     }
 
     /// `DELETE path`, authenticated with `key` when given.
-    public func delete(_ path: String, key: String? = nil) throws -> HTTPResponse {
+    package func delete(_ path: String, key: String? = nil) throws -> HTTPResponse {
         try request("DELETE", path, key: key)
     }
 
     // MARK: Raw requests
 
     /// Sends `request` as UTF-8 bytes, exactly as written.
-    public func send(_ request: String) throws -> HTTPResponse {
+    package func send(_ request: String) throws -> HTTPResponse {
         try send(Array(request.utf8))
     }
 
     /// Sends exactly `request` and reads the whole response (the server is expected to close the connection, as
     /// `Connection: close` asks).
-    public func send(_ request: [UInt8]) throws -> HTTPResponse {
+    package func send(_ request: [UInt8]) throws -> HTTPResponse {
         try HTTPResponse(parsing: exchange(request))
     }
 
     /// Sends exactly `request` and returns every byte received until the server closed the connection.
-    public func exchange(_ request: [UInt8]) throws -> [UInt8] {
+    package func exchange(_ request: [UInt8]) throws -> [UInt8] {
         let socket = try connect()
         defer { close(socket) }
         do {
@@ -165,7 +165,7 @@ extension HTTPClient {
     /// Runs `count` requests at the same moment, each on a thread of its own (not the cooperative pool, which has
     /// one thread per core), and returns each one's outcome in order. All threads are started and waiting before
     /// any request is sent.
-    public func inParallel(
+    package func inParallel(
         _ count: Int, _ request: @escaping @Sendable (HTTPClient, Int) throws -> HTTPResponse
     ) -> [Result<HTTPResponse, any Error>] {
         let results = ParallelResults<Result<HTTPResponse, any Error>>(count: count)

@@ -8,17 +8,17 @@ import Glibc
 /// answer read exactly as far as its `Content-Length` or chunked coding goes, so the next request can follow.
 ///
 /// Not safe to share between threads: one connection carries one request at a time.
-public final class HTTPConnection {
+package final class HTTPConnection {
     /// The socket, owned by this value and closed by ``close()`` or `deinit`.
     private var socket: Int32
     private let client: HTTPClient
     /// Bytes received past the end of the last answer.
     private var pending: [UInt8] = []
     /// Requests sent on this connection so far.
-    public private(set) var requestCount = 0
+    package private(set) var requestCount = 0
 
     /// Connects to `client`'s port.
-    public init(_ client: HTTPClient) throws {
+    package init(_ client: HTTPClient) throws {
         self.client = client
         socket = try client.connect()
     }
@@ -26,14 +26,14 @@ public final class HTTPConnection {
     deinit { close() }
 
     /// Closes the connection. Safe to call more than once.
-    public func close() {
+    package func close() {
         if socket >= 0 { Glibc.close(socket) }
         socket = -1
     }
 
     /// Sends `method path` with `Host` (and `Authorization: Bearer key` when given), without `Connection: close`,
     /// and reads its answer. `body`, when given, goes with a `Content-Length`.
-    public func request(
+    package func request(
         _ method: String, _ path: String, key: String? = nil, headers: [(String, String)] = [], body: [UInt8] = []
     ) throws -> HTTPResponse {
         var fields = [("Host", "127.0.0.1:\(client.port)")]
@@ -45,7 +45,7 @@ public final class HTTPConnection {
     }
 
     /// Sends exactly `request` and reads one answer.
-    public func send(_ request: [UInt8], toHEAD: Bool = false) throws -> HTTPResponse {
+    package func send(_ request: [UInt8], toHEAD: Bool = false) throws -> HTTPResponse {
         guard socket >= 0 else { throw JobsTestingError("the connection is closed") }
         requestCount += 1
         try client.sendAll(request, on: socket)

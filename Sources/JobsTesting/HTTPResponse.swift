@@ -1,48 +1,48 @@
 import Foundation
 
 /// An HTTP/1.x response as it came off the wire: status, headers in their order, and the body (de-chunked).
-public struct HTTPResponse: Sendable, CustomStringConvertible {
+package struct HTTPResponse: Sendable, CustomStringConvertible {
     /// The status code, e.g. 200.
-    public var status: Int
+    package var status: Int
     /// The header fields in the order received, names as sent.
-    public var headers: [(name: String, value: String)]
+    package var headers: [(name: String, value: String)]
     /// The body, with any chunked transfer coding removed.
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     /// The body as UTF-8 text (invalid bytes replaced).
-    public var text: String { String(decoding: body, as: UTF8.self) }
+    package var text: String { String(decoding: body, as: UTF8.self) }
 
     /// The value of the first header named `name` (case-insensitive).
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers(named: name).first
     }
 
     /// The values of every header named `name` (case-insensitive), in order.
-    public func headers(named name: String) -> [String] {
+    package func headers(named name: String) -> [String] {
         let lowered = name.lowercased()
         return headers.filter { $0.name.lowercased() == lowered }.map(\.value)
     }
 
     /// The body parsed as JSON, keeping the order of object keys.
-    public func json() throws -> JSONValue {
+    package func json() throws -> JSONValue {
         try JSONValue(parsing: body)
     }
 
     /// `Content-Type` without parameters, lowercased (`application/json`).
-    public var mediaType: String? {
+    package var mediaType: String? {
         header("Content-Type").map {
             String($0.split(separator: ";", maxSplits: 1)[0]).trimmingCharacters(in: .whitespaces).lowercased()
         }
     }
 
-    public var description: String {
+    package var description: String {
         "HTTP \(status) " + headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ") + " | " + text
     }
 
     /// Parses a complete response: status line, headers, blank line, body (to the end of `bytes`, or as
     /// `Content-Length` or the chunked coding delimits it). The answer to a HEAD request has no body, whatever its
     /// `Content-Length` says.
-    public init(parsing bytes: [UInt8], toHEAD: Bool = false) throws {
+    package init(parsing bytes: [UInt8], toHEAD: Bool = false) throws {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard let headEnd = bytes.firstRange(of: separator) else {
             throw JobsTestingError("incomplete HTTP response (no end of headers): \(String(decoding: bytes, as: UTF8.self))")

@@ -8,37 +8,20 @@ import Glibc
 /// reads the request nginx sends (its FastCGI records) and closes the connection without answering, as a host does
 /// that crashes after a request reached it. Put in an upstream, it shows which requests nginx replays on another
 /// host after they may have been applied.
-public final class HangUpPeer: @unchecked Sendable {
+package final class HangUpPeer: @unchecked Sendable {
     // Safe to share: `requests` and `stopping` are only touched with `lock` held; `socket` and `port` are set in
     // `init`.
     private let socket: Int32
     /// The port it listens on.
-    public let port: UInt16
+    package let port: UInt16
     private let lock = NSLock()
     private var received: [[UInt8]] = []
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
 
     /// Listens on a free port and starts accepting on a thread of its own.
-    public init() throws {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socket >= 0 else { throw JobsTestingError("socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 && listen(socket, 64) == 0
-            }
-        }
-        guard listening else {
-            let message = String(cString: strerror(errno))
-            close(socket)
-            throw JobsTestingError("cannot listen on 127.0.0.1: \(message)")
-        }
-        self.socket = socket
-        port = UInt16(bigEndian: address.sin_port)
+    package init() throws {
+        (socket, port) = try LoopbackSocket.bind(listening: 64)
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
@@ -47,21 +30,21 @@ public final class HangUpPeer: @unchecked Sendable {
     }
 
     /// `127.0.0.1:PORT`.
-    public var address: String { "127.0.0.1:\(port)" }
+    package var address: String { "127.0.0.1:\(port)" }
 
     /// The bytes of each request received so far (FastCGI records), in order.
-    public var requests: [[UInt8]] { lock.withLock { received } }
+    package var requests: [[UInt8]] { lock.withLock { received } }
 
     /// The `REQUEST_METHOD` and `REQUEST_URI` of each request received, read from the FastCGI params (short names
     /// and values only, which is what nginx sends for these), e.g. `DELETE /public/…/users/u1`.
-    public var requestLines: [String] {
+    package var requestLines: [String] {
         requests.map { bytes in
             "\(Self.param("REQUEST_METHOD", in: bytes) ?? "?") \(Self.param("REQUEST_URI", in: bytes) ?? "?")"
         }
     }
 
     /// Stops accepting and closes the socket. Calling it again does nothing.
-    public func stop() {
+    package func stop() {
         let first = lock.withLock { () -> Bool in
             defer { stopping = true }
             return !stopping

@@ -1,6 +1,6 @@
 /// A JSON document as written, objects keeping their keys in order, so tests can check the exact shape of an
 /// answer (`JSONSerialization` forgets the order of keys).
-public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
+package enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     case null
     case bool(Bool)
     /// A number, as its text in the document.
@@ -10,53 +10,53 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     /// An object's members in document order.
     case object([Member])
 
-    public struct Member: Sendable, Equatable {
-        public var key: String
-        public var value: JSONValue
+    package struct Member: Sendable, Equatable {
+        package var key: String
+        package var value: JSONValue
     }
 
     // MARK: Reading values
 
     /// The value of the first member named `key` of an object; `nil` for anything else.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
     /// The element at `index` of an array; `nil` for anything else or out of bounds.
-    public subscript(index: Int) -> JSONValue? {
+    package subscript(index: Int) -> JSONValue? {
         guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
         return elements[index]
     }
 
     /// An object's keys in document order; `nil` for anything else.
-    public var keys: [String]? {
+    package var keys: [String]? {
         guard case .object(let members) = self else { return nil }
         return members.map(\.key)
     }
 
     /// An array's elements; `nil` for anything else.
-    public var array: [JSONValue]? {
+    package var array: [JSONValue]? {
         guard case .array(let elements) = self else { return nil }
         return elements
     }
 
     /// A string's value; `nil` for anything else.
-    public var string: String? {
+    package var string: String? {
         guard case .string(let value) = self else { return nil }
         return value
     }
 
     /// A number written as an integer (no fraction or exponent) that fits `Int64`; `nil` for anything else.
-    public var int: Int64? {
+    package var int: Int64? {
         guard case .number(let text) = self else { return nil }
         return Int64(text)
     }
 
     /// Whether this is `null`.
-    public var isNull: Bool { self == .null }
+    package var isNull: Bool { self == .null }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
@@ -71,12 +71,12 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     // MARK: Parsing
 
     /// Parses UTF-8 JSON text (RFC 8259); surrounding whitespace is allowed, anything else after the value is not.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         try self.init(parsing: Array(text.utf8))
     }
 
     /// Parses UTF-8 JSON bytes (RFC 8259); surrounding whitespace is allowed, anything else after the value is not.
-    public init(parsing bytes: [UInt8]) throws {
+    package init(parsing bytes: [UInt8]) throws {
         var parser = Parser(bytes: bytes)
         self = try parser.value(depth: 0)
         parser.skipWhitespace()

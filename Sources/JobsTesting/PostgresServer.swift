@@ -14,15 +14,15 @@ import Foundation
 /// let database = try PostgresServer.shared().createDatabase()
 /// let store = PostgresConnector(url: database.url)          // or: jobs-fcgi --store \(database.url)
 /// ```
-public final class PostgresServer: @unchecked Sendable {
+package final class PostgresServer: @unchecked Sendable {
     // Safe to share: every stored property but `counter` is set once in `init`; `counter` is only touched with
     // `lock` held.
 
     /// The URL of the server's `postgres` database, as the superuser (`postgresql://postgres@127.0.0.1:PORT/postgres`
     /// for a server started here).
-    public let url: String
+    package let url: String
     /// The server's folder (data, log, unix socket) when this process started it; `nil` for an external server.
-    public let directory: String?
+    package let directory: String?
 
     private let ownsServer: Bool
     /// The temporary folder holding ``directory``, removed with the server.
@@ -45,11 +45,11 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// The environment variable naming an external server's URL (any database; the user must be able to
     /// create databases).
-    public static let environmentVariable = "JOBS_TEST_POSTGRES_URL"
+    package static let environmentVariable = "JOBS_TEST_POSTGRES_URL"
 
     /// The server shared by every test of this process: `$JOBS_TEST_POSTGRES_URL`, or one started on first use
     /// and stopped (its folder removed) when the process exits.
-    public static func shared() throws -> PostgresServer {
+    package static func shared() throws -> PostgresServer {
         try sharedServer.get()
     }
 
@@ -64,7 +64,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Starts a private server in a new temporary folder (a few seconds: `initdb`, then `pg_ctl start`). It is
     /// stopped and its folder removed by ``remove()`` or when the value is released.
-    public static func start() throws -> PostgresServer {
+    package static func start() throws -> PostgresServer {
         // The script creates the folder itself (owned by the postgres user when run as root).
         let parent = try TemporaryDirectory(prefix: "jobs-pg")
         chmod(parent.path, 0o755)
@@ -84,17 +84,17 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Stops the server (fast shutdown: clients are disconnected), keeping its data, for a test of a lost
     /// database. ``resume()`` starts it again on the same port.
-    public func halt() throws {
+    package func halt() throws {
         try control("halt")
     }
 
     /// Starts a server stopped by ``halt()`` again, on the same port and with the same data.
-    public func resume() throws {
+    package func resume() throws {
         try control("resume")
     }
 
     /// Stops the server and removes its folder. Does nothing for an external server or a second time.
-    public func remove() {
+    package func remove() {
         guard let directory, ownsServer else { return }
         _ = try? Command.run(
             "/bin/bash", [SourceTree.path("deploy/postgres-test-server.sh"), "stop", directory], timeout: 60)
@@ -116,7 +116,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// A new, empty database on this server, named `jobs_test_<pid>_<n>_<random>`. Dropped when the value is
     /// released.
-    public func createDatabase() throws -> PostgresDatabase {
+    package func createDatabase() throws -> PostgresDatabase {
         let number = lock.withLock { () -> Int in
             counter += 1
             return counter
@@ -129,7 +129,7 @@ public final class PostgresServer: @unchecked Sendable {
     /// Runs SQL as the superuser with `psql` (in `database`, or the server's own) and returns its unaligned
     /// output (`psql -At`). A failed statement is an error carrying psql's message.
     @discardableResult
-    public func psql(_ sql: String, database: String? = nil) throws -> String {
+    package func psql(_ sql: String, database: String? = nil) throws -> String {
         let target = database.map { Self.url(url, database: $0) } ?? url
         let result = try Command.run(
             try Self.program("psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", target, "-c", sql],
@@ -167,13 +167,13 @@ public final class PostgresServer: @unchecked Sendable {
 }
 
 /// A database of its own on a ``PostgresServer``, dropped (its connections ended) when the value is released.
-public final class PostgresDatabase: Sendable {
+package final class PostgresDatabase: Sendable {
     /// The server it lives on.
-    public let server: PostgresServer
+    package let server: PostgresServer
     /// Its name.
-    public let name: String
+    package let name: String
     /// Its URL, for `--store` or `JOBS_STORE`.
-    public let url: String
+    package let url: String
 
     init(server: PostgresServer, name: String, url: String) {
         self.server = server
@@ -182,7 +182,7 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Everything the database holds, as `pg_dump` writes it (schema and data, plain SQL).
-    public func dump() throws -> String {
+    package func dump() throws -> String {
         let result = try Command.run(try PostgresServer.program("pg_dump"), ["-d", url], timeout: 120)
         guard result.succeeded else {
             throw JobsTestingError("pg_dump failed (status \(result.status)): \(result.errorOutput)")

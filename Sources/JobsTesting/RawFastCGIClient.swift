@@ -8,26 +8,26 @@ import Glibc
 /// would: truncated records, lying lengths, unknown types, management records, a second `BEGIN_REQUEST`.
 ///
 /// Not safe to share between threads: one value is one connection.
-public final class RawFastCGIClient {
+package final class RawFastCGIClient {
     /// A record type (FastCGI 1.0, section 8).
-    public enum RecordType: UInt8, Sendable {
+    package enum RecordType: UInt8, Sendable {
         case beginRequest = 1, abortRequest, endRequest, params, stdin, stdout, stderr, data, getValues,
             getValuesResult, unknownType
     }
 
     /// One record as read from the app: its type byte, request id and content (padding dropped).
-    public struct Record: Sendable, Equatable, CustomStringConvertible {
-        public var type: UInt8
-        public var requestID: UInt16
-        public var content: [UInt8]
-        public var description: String { "record type \(type) id \(requestID), \(content.count) bytes" }
+    package struct Record: Sendable, Equatable, CustomStringConvertible {
+        package var type: UInt8
+        package var requestID: UInt16
+        package var content: [UInt8]
+        package var description: String { "record type \(type) id \(requestID), \(content.count) bytes" }
     }
 
     /// The socket, owned by this value and closed by ``close()`` or `deinit`.
     private var socket: Int32
 
     /// Connects to the Unix socket at `path`.
-    public init(unixSocket path: String) throws {
+    package init(unixSocket path: String) throws {
         socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw JobsTestingError("socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()
@@ -54,20 +54,20 @@ public final class RawFastCGIClient {
     deinit { close() }
 
     /// Closes the connection. Safe to call more than once.
-    public func close() {
+    package func close() {
         if socket >= 0 { Glibc.close(socket) }
         socket = -1
     }
 
     /// Ends the sending direction (the app reads end of file) and keeps reading possible.
-    public func shutdownWrite() {
+    package func shutdownWrite() {
         if socket >= 0 { Glibc.shutdown(socket, Int32(SHUT_WR)) }
     }
 
     /// Sends exactly `bytes`. A peer that already closed is not an error: the app may hang up on bad input.
     /// Returns whether every byte was sent.
     @discardableResult
-    public func send(_ bytes: [UInt8]) -> Bool {
+    package func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -82,7 +82,7 @@ public final class RawFastCGIClient {
 
     /// Reads records until the app closes the connection, an `END_REQUEST` arrives when `untilEndRequest`, or
     /// `timeout` passes. Returns them with whether the app closed the connection.
-    public func readRecords(timeout: TimeInterval, untilEndRequest: Bool = true) -> (records: [Record], closed: Bool) {
+    package func readRecords(timeout: TimeInterval, untilEndRequest: Bool = true) -> (records: [Record], closed: Bool) {
         var received: [UInt8] = []
         var records: [Record] = []
         let deadline = Date().addingTimeInterval(timeout)
@@ -129,7 +129,7 @@ public final class RawFastCGIClient {
 
     /// A record: version 1, `type`, `requestID`, `content` (at most 65,535 bytes) and `padding` zero bytes.
     /// `declaredLength` overrides the content length written in the header (to lie about it).
-    public static func record(
+    package static func record(
         _ type: UInt8, requestID: UInt16 = 1, content: [UInt8] = [], padding: UInt8 = 0, declaredLength: UInt16? = nil
     ) -> [UInt8] {
         let length = declaredLength ?? UInt16(content.count)
@@ -138,7 +138,7 @@ public final class RawFastCGIClient {
     }
 
     /// A record of a known type.
-    public static func record(
+    package static func record(
         _ type: RecordType, requestID: UInt16 = 1, content: [UInt8] = [], padding: UInt8 = 0,
         declaredLength: UInt16? = nil
     ) -> [UInt8] {
@@ -146,14 +146,14 @@ public final class RawFastCGIClient {
     }
 
     /// `BEGIN_REQUEST` for the responder role; `keepConnection` sets `FCGI_KEEP_CONN`.
-    public static func beginRequest(requestID: UInt16 = 1, role: UInt16 = 1, keepConnection: Bool = false) -> [UInt8] {
+    package static func beginRequest(requestID: UInt16 = 1, role: UInt16 = 1, keepConnection: Bool = false) -> [UInt8] {
         record(.beginRequest, requestID: requestID, content: [
             UInt8(role >> 8), UInt8(role & 0xFF), keepConnection ? 1 : 0, 0, 0, 0, 0, 0,
         ])
     }
 
     /// Name-value pairs as `PARAMS` and `GET_VALUES` carry them: lengths below 128 in one byte, others in four.
-    public static func nameValuePairs(_ pairs: [(String, String)]) -> [UInt8] {
+    package static func nameValuePairs(_ pairs: [(String, String)]) -> [UInt8] {
         var bytes: [UInt8] = []
         for (name, value) in pairs {
             bytes += length(name.utf8.count) + length(value.utf8.count) + Array(name.utf8) + Array(value.utf8)
@@ -162,14 +162,14 @@ public final class RawFastCGIClient {
     }
 
     /// A name-value length: one byte below 128, otherwise four with the high bit set (at most 2^31 - 1).
-    public static func length(_ count: Int) -> [UInt8] {
+    package static func length(_ count: Int) -> [UInt8] {
         if count < 128 { return [UInt8(count)] }
         let value = UInt32(truncatingIfNeeded: count) | 0x8000_0000
         return [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
     }
 
     /// A whole, valid request: `BEGIN_REQUEST`, its params (then the empty `PARAMS`), an empty `STDIN`.
-    public static func request(
+    package static func request(
         requestID: UInt16 = 1, method: String = "GET", uri: String, authorization: String? = nil,
         keepConnection: Bool = false
     ) -> [UInt8] {
@@ -181,7 +181,7 @@ public final class RawFastCGIClient {
     }
 
     /// The `STDOUT` bytes of `requestID` in `records`, joined: the CGI response.
-    public static func output(of records: [Record], requestID: UInt16 = 1) -> String {
+    package static func output(of records: [Record], requestID: UInt16 = 1) -> String {
         String(decoding: records.filter { $0.type == RecordType.stdout.rawValue && $0.requestID == requestID }
             .flatMap(\.content), as: UTF8.self)
     }

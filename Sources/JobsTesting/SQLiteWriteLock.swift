@@ -6,13 +6,13 @@ import Glibc
 
 /// Another process holding a SQLite store's write lock: a `sqlite3` shell that began an `IMMEDIATE` transaction
 /// and keeps it open until ``release()`` (or until the value goes away).
-public final class SQLiteWriteLock {
+package final class SQLiteWriteLock {
     private let shell: ChildProcess
     private let input: Int32
     private let output: Int32
 
     /// Starts the shell on the store at `path` and returns once it holds the write lock.
-    public init(store path: String, timeout: TimeInterval = 30) throws {
+    package init(store path: String, timeout: TimeInterval = 30) throws {
         let stdin = try CloseOnExecPipe()
         let stdout = try CloseOnExecPipe()
         let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
@@ -39,7 +39,7 @@ public final class SQLiteWriteLock {
     deinit { release() }
 
     /// Commits the empty transaction and waits for the shell to exit. Safe to call more than once.
-    public func release() {
+    package func release() {
         guard shell.isRunning else { return }
         send("COMMIT;\n.quit\n")
         if shell.waitForExit(timeout: 10) == nil { shell.stop(SIGKILL) }

@@ -10,16 +10,16 @@ import Glibc
 ///
 /// Mounting needs CAP_SYS_ADMIN: ``isPermitted`` says whether this process has it. As root a failed mount is an
 /// error, never a reason to skip.
-public final class ScratchFilesystem: @unchecked Sendable {
+package final class ScratchFilesystem: @unchecked Sendable {
     // Safe to share: every property is set once, in `init`.
     /// The mount point (mode 0755, so that nginx's workers could enter it too).
-    public let path: String
+    package let path: String
     /// The file ``fill()`` writes.
     private let fillerPath: String
 
     /// Whether this process may mount filesystems. Checked through the effective capability set in
     /// /proc/self/status (bit 21, CAP_SYS_ADMIN), which is what `mount` needs, root or not.
-    public static var isPermitted: Bool {
+    package static var isPermitted: Bool {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
             let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
@@ -28,7 +28,7 @@ public final class ScratchFilesystem: @unchecked Sendable {
     }
 
     /// Mounts a tmpfs of `kibibytes` KiB (`mount -t tmpfs -o size=…k,mode=0755`).
-    public init(kibibytes: Int) throws {
+    package init(kibibytes: Int) throws {
         var template = Array("/tmp/jobs-e2e-fs.XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw JobsTestingError("mkdtemp: \(String(cString: strerror(errno)))")
@@ -52,7 +52,7 @@ public final class ScratchFilesystem: @unchecked Sendable {
 
     /// Writes zeros to a filler file until the filesystem is full (ENOSPC); returns the bytes written.
     @discardableResult
-    public func fill() throws -> Int {
+    package func fill() throws -> Int {
         let descriptor = open(fillerPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JobsTestingError("open \(fillerPath): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -73,7 +73,7 @@ public final class ScratchFilesystem: @unchecked Sendable {
     }
 
     /// Removes the filler file: the space ``fill()`` took is free again.
-    public func free() throws {
+    package func free() throws {
         guard unlink(fillerPath) == 0 || errno == ENOENT else {
             throw JobsTestingError("unlink \(fillerPath): \(String(cString: strerror(errno)))")
         }
@@ -81,7 +81,7 @@ public final class ScratchFilesystem: @unchecked Sendable {
 
     /// Remounts the filesystem read-only or read-write (`mount -o remount,ro|rw`). Linux refuses to make it
     /// read-only while a process holds a file on it open for writing (EBUSY): that is an error here.
-    public func remount(readOnly: Bool) throws {
+    package func remount(readOnly: Bool) throws {
         let result = try Command.run(
             BuiltBinaries.system("mount"), ["-o", "remount,\(readOnly ? "ro" : "rw")", path])
         guard result.succeeded else {
@@ -91,7 +91,7 @@ public final class ScratchFilesystem: @unchecked Sendable {
     }
 
     /// Bytes free on the filesystem now (`statvfs`).
-    public var freeBytes: Int {
+    package var freeBytes: Int {
         var info = statvfs()
         guard statvfs(path, &info) == 0 else { return -1 }
         return Int(info.f_bavail) * Int(info.f_frsize)

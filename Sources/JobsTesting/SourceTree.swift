@@ -1,14 +1,14 @@
 /// The package's source tree, for the scripts the tests run as a user would (`deploy/*.sh`, `nginx/`).
-public enum SourceTree {
+package enum SourceTree {
     /// The repository root: this file is `Sources/JobsTesting/SourceTree.swift` inside it.
-    public static let root: String = {
+    package static let root: String = {
         var components = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
         components.removeLast(3)
         return components.joined(separator: "/")
     }()
 
     /// The absolute path of `relativePath` inside the repository.
-    public static func path(_ relativePath: String) -> String {
+    package static func path(_ relativePath: String) -> String {
         root + "/" + relativePath
     }
 }

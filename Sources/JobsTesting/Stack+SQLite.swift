@@ -8,7 +8,7 @@ extension Stack {
     /// carrying the shell's message when it fails. The shell waits up to 5 s for a lock (`.timeout`), as the
     /// API's own connections do: right after a killed process, the first connection recovers the log holding
     /// an exclusive lock, and a shell without a timeout failed with "database is locked" meanwhile.
-    public func query(_ sql: String) throws -> [JSONValue] {
+    package func query(_ sql: String) throws -> [JSONValue] {
         let result = try Command.run(
             BuiltBinaries.system("sqlite3"), ["-json", "-bail", "-cmd", ".timeout 5000", storePath, sql],
             environment: environment)
@@ -24,7 +24,7 @@ extension Stack {
     }
 
     /// What `PRAGMA integrity_check` says of the store: "ok" when it is sound.
-    public func integrityCheck() throws -> String {
+    package func integrityCheck() throws -> String {
         let rows = try query("PRAGMA integrity_check;")
         return rows.compactMap { $0["integrity_check"]?.string }.joined(separator: "\n")
     }

@@ -3,31 +3,31 @@ import Foundation
 /// What `jobsctl` prints about the objects it creates.
 extension Stack {
     /// An organization as `jobsctl org create` printed it.
-    public struct Organization: Sendable {
-        public var id: Int64
-        public var name: String
+    package struct Organization: Sendable {
+        package var id: Int64
+        package var name: String
     }
 
     /// An API key as `jobsctl key create` printed it, secret included.
-    public struct Key: Sendable {
-        public var id: Int64
-        public var organizationID: Int64
-        public var secret: String
+    package struct Key: Sendable {
+        package var id: Int64
+        package var organizationID: Int64
+        package var secret: String
     }
 
     /// A project as `jobsctl project create` printed it.
-    public struct Project: Sendable {
-        public var id: Int64
-        public var key: String
-        public var name: String
-        public var organizationID: Int64
+    package struct Project: Sendable {
+        package var id: Int64
+        package var key: String
+        package var name: String
+        package var organizationID: Int64
     }
 
     /// An organization with one API key and one project: what most tests start from.
-    public struct Tenant: Sendable {
-        public var organization: Organization
-        public var key: Key
-        public var project: Project
+    package struct Tenant: Sendable {
+        package var organization: Organization
+        package var key: Key
+        package var project: Project
     }
 }
 
@@ -37,7 +37,7 @@ extension RunningStack {
     /// Runs `jobsctl` on the stack's store with `arguments` (and `input` on stdin) and returns its stdout, one
     /// JSON document per line. A non-zero exit is an error carrying jobsctl's stderr.
     @discardableResult
-    public func jobsctl(_ arguments: [String], input: String = "") throws -> [JSONValue] {
+    package func jobsctl(_ arguments: [String], input: String = "") throws -> [JSONValue] {
         let result = try Command.run(
             BuiltBinaries.jobsctl(), arguments, input: Data(input.utf8), environment: environment)
         guard result.succeeded else {
@@ -48,13 +48,13 @@ extension RunningStack {
     }
 
     /// `jobsctl org create NAME`.
-    public func createOrganization(_ name: String) throws -> Stack.Organization {
+    package func createOrganization(_ name: String) throws -> Stack.Organization {
         let printed = try single(jobsctl(["org", "create", name]))
         return Stack.Organization(id: try field(printed, "orgId").int!, name: try field(printed, "name").string!)
     }
 
     /// `jobsctl key create --org ID`.
-    public func createKey(organization: Int64) throws -> Stack.Key {
+    package func createKey(organization: Int64) throws -> Stack.Key {
         let printed = try single(jobsctl(["key", "create", "--org", String(organization)]))
         return Stack.Key(
             id: try field(printed, "keyId").int!, organizationID: try field(printed, "orgId").int!,
@@ -62,12 +62,12 @@ extension RunningStack {
     }
 
     /// `jobsctl key revoke ID`.
-    public func revokeKey(_ id: Int64) throws {
+    package func revokeKey(_ id: Int64) throws {
         try jobsctl(["key", "revoke", String(id)])
     }
 
     /// `jobsctl project create --org ID NAME [--project-key KEY]`.
-    public func createProject(organization: Int64, name: String, key: String? = nil) throws -> Stack.Project {
+    package func createProject(organization: Int64, name: String, key: String? = nil) throws -> Stack.Project {
         var arguments = ["project", "create", "--org", String(organization), name]
         if let key { arguments += ["--project-key", key] }
         let printed = try single(jobsctl(arguments))
@@ -77,7 +77,7 @@ extension RunningStack {
     }
 
     /// An organization named `name` with a new key and a project (with `projectKey` when given).
-    public func createTenant(_ name: String = "Acme", projectKey: String? = nil) throws -> Stack.Tenant {
+    package func createTenant(_ name: String = "Acme", projectKey: String? = nil) throws -> Stack.Tenant {
         let organization = try createOrganization(name)
         return Stack.Tenant(
             organization: organization, key: try createKey(organization: organization.id),
@@ -85,19 +85,19 @@ extension RunningStack {
     }
 
     /// `jobsctl job create --project KEY --user USER [--start-at MS]`: the job as the API shows it.
-    public func createJob(project: String, user: String, startAt: Int64? = nil) throws -> JSONValue {
+    package func createJob(project: String, user: String, startAt: Int64? = nil) throws -> JSONValue {
         var arguments = ["job", "create", "--project", project, "--user", user]
         if let startAt { arguments += ["--start-at", String(startAt)] }
         return try single(jobsctl(arguments))
     }
 
     /// `jobsctl job import --project KEY` with `lines` (JSON Lines) on stdin: the stored jobs, in order.
-    public func importJobs(project: String, lines: [String]) throws -> [JSONValue] {
+    package func importJobs(project: String, lines: [String]) throws -> [JSONValue] {
         try jobsctl(["job", "import", "--project", project], input: lines.joined(separator: "\n") + "\n")
     }
 
     /// `jobsctl job show ID`.
-    public func showJob(_ id: Int64) throws -> JSONValue {
+    package func showJob(_ id: Int64) throws -> JSONValue {
         try single(jobsctl(["job", "show", String(id)]))
     }
 

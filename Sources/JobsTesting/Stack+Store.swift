@@ -2,7 +2,7 @@ import Foundation
 
 extension Stack {
     /// The store engine a ``Stack`` runs on.
-    public enum StoreKind: String, Sendable, CaseIterable {
+    package enum StoreKind: String, Sendable, CaseIterable {
         /// A SQLite file in the stack's directory.
         case sqlite
         /// A database of its own on ``PostgresServer/shared()``.
@@ -10,11 +10,11 @@ extension Stack {
 
         /// The environment variable that picks the default engine of every stack: `sqlite` (the default when it is
         /// unset) or `postgres`. deploy/test.sh runs the end-to-end suites once on each.
-        public static let environmentVariable = "JOBS_TEST_STORE"
+        package static let environmentVariable = "JOBS_TEST_STORE"
 
         /// The engine named by `JOBS_TEST_STORE`, SQLite when it is unset or empty. An unknown name stops the test
         /// run at once, rather than silently testing another engine.
-        public static var configured: StoreKind {
+        package static var configured: StoreKind {
             let name = ProcessInfo.processInfo.environment[environmentVariable] ?? ""
             guard !name.isEmpty else { return .sqlite }
             guard let kind = StoreKind(rawValue: name) else {
@@ -26,7 +26,7 @@ extension Stack {
 
     /// The DSN of a new store of `kind` (a file in `directory`, or a new database on ``PostgresServer/shared()``),
     /// and the database to keep alive for PostgreSQL. Nothing is initialised: run `jobsctl init` on it.
-    public static func makeStore(_ kind: StoreKind, in directory: TemporaryDirectory) throws
+    package static func makeStore(_ kind: StoreKind, in directory: TemporaryDirectory) throws
         -> (dsn: String, database: PostgresDatabase?)
     {
         switch kind {

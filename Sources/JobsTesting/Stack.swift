@@ -6,35 +6,35 @@ import Foundation
 ///
 /// Everything is stopped by ``stop()`` or, at the latest, when the value is released, also when a test fails.
 /// Nothing touches the system's nginx configuration.
-public final class Stack: @unchecked Sendable {
-    // Safe to share: the mutable state (`runningAppPIDs`, `nginx`) is only touched with `lock` held; `port` and
+package final class Stack: @unchecked Sendable {
+    // Safe to share: the mutable state (`runningAppPIDs`) is only touched with `lock` held; `port` and
     // the rest are set once, in `init`.
 
     /// How the FastCGI application is run.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// FastCGI processes forked by spawn-fcgi (`-F`).
-        public var processes: Int
+        package var processes: Int
         /// Request threads per process (`jobs-fcgi --threads`); `nil` keeps the app's default.
-        public var threads: Int?
+        package var threads: Int?
         /// `jobs-fcgi --schedule-delay`; `nil` keeps the app's default (`next-midnight`).
-        public var scheduleDelay: String?
+        package var scheduleDelay: String?
 
         /// `jobs-fcgi --auth-failure-limit`: 0 (off) unless a test is about the limit, since the suites send many
         /// failures from 127.0.0.1.
-        public var authFailureLimit: Int
+        package var authFailureLimit: Int
         /// The store engine; `JOBS_TEST_STORE`'s (SQLite unless it says `postgres`) unless told otherwise.
-        public var store: StoreKind
+        package var store: StoreKind
 
         /// The folder of a SQLite store (an existing one, such as a small filesystem mounted by the test): the
         /// store is `jobs.sqlite3` there, whatever `store` says. `nil` puts the store where `store` says.
-        public var storeFolder: String?
+        package var storeFolder: String?
 
         /// More `jobs-fcgi` options, after the others (`--sqlite-busy-timeout 1000`).
-        public var appArguments: [String]
+        package var appArguments: [String]
         /// More environment variables for `jobs-fcgi` (`NOTIFY_SOCKET`), on top of ``Stack/environment``.
-        public var appEnvironment: [String: String]
+        package var appEnvironment: [String: String]
 
-        public init(
+        package init(
             processes: Int = 2, threads: Int? = nil, scheduleDelay: String? = nil, authFailureLimit: Int = 0,
             store: StoreKind = .configured, storeFolder: String? = nil, appArguments: [String] = [],
             appEnvironment: [String: String] = [:]
@@ -50,28 +50,28 @@ public final class Stack: @unchecked Sendable {
         }
     }
 
-    public let options: Options
+    package let options: Options
     /// Holds the store, the socket, the nginx configuration and every log; removed with the stack.
-    public let directory: TemporaryDirectory
+    package let directory: TemporaryDirectory
     /// The store's DSN: the SQLite file's path, or the PostgreSQL database's URL (``Options-swift.struct/store``).
-    public let storePath: String
+    package let storePath: String
     /// The PostgreSQL database of a `.postgres` stack, dropped with the stack.
-    public let postgresDatabase: PostgresDatabase?
+    package let postgresDatabase: PostgresDatabase?
     /// The app's FastCGI socket, created by spawn-fcgi.
-    public let socketPath: String
+    package let socketPath: String
     /// The app's stderr (one line per request), all processes together.
-    public let appLogPath: String
+    package let appLogPath: String
     /// nginx's error log.
-    public let nginxErrorLogPath: String
+    package let nginxErrorLogPath: String
     /// nginx's port on 127.0.0.1.
-    public private(set) var port: UInt16 = 0
+    package private(set) var port: UInt16 = 0
 
     private let lock = NSLock()
     private var runningAppPIDs: [pid_t] = []
-    private var nginx: ChildProcess?
+    private let nginx = NginxProcess()
 
     /// Starts the whole stack and returns once it answers requests.
-    public init(_ options: Options = Options()) throws {
+    package init(_ options: Options = Options()) throws {
         self.options = options
         directory = try TemporaryDirectory(prefix: "jobs-e2e")
         if let folder = options.storeFolder {
@@ -82,22 +82,13 @@ public final class Stack: @unchecked Sendable {
         socketPath = directory.appending("jobs-fcgi.sock")
         appLogPath = directory.appending("jobs-fcgi.log")
         nginxErrorLogPath = directory.appending("error.log")
-        // Started as root, nginx's workers run as nobody: they must be able to enter this directory to reach the
-        // socket (spawn-fcgi -M 0666 lets them connect to it).
-        chmod(directory.path, 0o755)
-        if geteuid() == 0, let closed = Self.firstFolderOthersCannotEnter(above: directory.path) {
-            throw JobsTestingError(
-                "nginx's workers (nobody) cannot enter \(closed) to reach the app's socket: point TMPDIR at a "
-                    + "folder everyone may enter, such as /tmp")
-        }
-        do {
+        // spawn-fcgi -M 0666 lets nginx's workers connect to the socket, once they can enter the directory.
+        try NginxProcess.openToWorkers(directory)
+        try bringUp {
             try jobsctl(["init"])
             try startApp()
             try startNginx()
             try waitUntilServing()
-        } catch {
-            stop()
-            throw error
         }
     }
 
@@ -105,32 +96,30 @@ public final class Stack: @unchecked Sendable {
         stop()
     }
 
-    /// A client for this stack's nginx.
-    public var client: HTTPClient { HTTPClient(port: port) }
-
     /// The pids of the running FastCGI processes (spawn-fcgi's children).
-    public var appPIDs: [pid_t] { lock.withLock { runningAppPIDs } }
+    package var appPIDs: [pid_t] { lock.withLock { runningAppPIDs } }
 
     /// Whether `pid` is a running process.
-    public func isAlive(_ pid: pid_t) -> Bool { ProcessStatus.isAlive(pid) }
+    package func isAlive(_ pid: pid_t) -> Bool { ProcessStatus.isAlive(pid) }
 
     /// The app's log so far.
-    public var appLog: String { (try? String(contentsOfFile: appLogPath, encoding: .utf8)) ?? "" }
+    package var appLog: String { (try? String(contentsOfFile: appLogPath, encoding: .utf8)) ?? "" }
 
     /// nginx's error log so far.
-    public var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
+    package var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
 
     /// The environment of every command the stack runs: this process's, with `JOBS_STORE` set to the store.
-    public var environment: [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["JOBS_STORE"] = storePath
-        return environment
+    package var environment: [String: String] { Self.environment(store: storePath) }
+
+    /// This process's environment with `JOBS_STORE` set to `store`.
+    static func environment(store: String) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(["JOBS_STORE": store]) { $1 }
     }
 
     // MARK: The application
 
     /// Starts the FastCGI processes with spawn-fcgi; their pids come from its pid file (one per line).
-    public func startApp() throws {
+    package func startApp() throws {
         let pidFile = directory.appending("jobs-fcgi.pids")
         try? FileManager.default.removeItem(atPath: pidFile)
         var appArguments = [try BuiltBinaries.jobsFCGI(), "--store", storePath]
@@ -162,7 +151,7 @@ public final class Stack: @unchecked Sendable {
     /// Sends SIGTERM to every FastCGI process and waits for them to exit. Returns each pid's seconds from the
     /// signal to its exit. A process still alive after `timeout` seconds is killed, and that is an error.
     @discardableResult
-    public func stopApp(timeout: TimeInterval = patientTimeout) throws -> [pid_t: TimeInterval] {
+    package func stopApp(timeout: TimeInterval = patientTimeout) throws -> [pid_t: TimeInterval] {
         let pids = appPIDs
         for pid in pids { kill(pid, SIGTERM) }
         let exited = ProcessStatus.waitForExit(of: pids, timeout: timeout)
@@ -176,14 +165,14 @@ public final class Stack: @unchecked Sendable {
     }
 
     /// Stops the FastCGI processes with SIGTERM and starts new ones on the same store and socket.
-    public func restartApp() throws {
+    package func restartApp() throws {
         try stopApp()
         try startApp()
         try waitUntilServing()
     }
 
     /// Waits until a request through nginx reaches the app (an unauthenticated request gets the app's 401).
-    public func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
+    package func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var last = "no answer"
         while Date() < deadline {
@@ -205,91 +194,23 @@ public final class Stack: @unchecked Sendable {
 
     // MARK: nginx
 
-    /// Generates the configuration and starts nginx in the foreground on a free port, retrying with another port
-    /// if the chosen one was taken in between.
+    /// Generates the configuration and starts nginx in the foreground on a free port.
     private func startNginx() throws {
-        let nginxPath = try BuiltBinaries.system("nginx")
-        var lastError = ""
-        for _ in 1...5 {
-            let port = try Self.freePort()
-            let generated = try Command.run(
-                "/bin/bash",
-                [SourceTree.path("deploy/nginx-local-conf.sh"), directory.path, directory.path, String(port)])
-            guard generated.succeeded else {
-                throw JobsTestingError("deploy/nginx-local-conf.sh failed: \(generated.errorOutput)")
-            }
-
-            let pidFile = directory.appending("nginx.pid")
-            try? FileManager.default.removeItem(atPath: pidFile)
-            let output = directory.appending("nginx.out")
-            let outputDescriptor = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            let nullDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
-            defer {
-                close(outputDescriptor)
-                close(nullDescriptor)
-            }
-            let process = try ChildProcess.spawn(
-                nginxPath,
-                ["-p", directory.path + "/", "-c", directory.appending("nginx.conf"), "-e", nginxErrorLogPath],
-                environment: environment, standardInput: nullDescriptor, standardOutput: outputDescriptor,
-                standardError: outputDescriptor)
-            lock.withLock { nginx = process }
-
-            // nginx writes its pid file once its listening socket is bound.
-            if process.waitUntilPIDFileNamesIt(pidFile) {
-                self.port = port
-                return
-            }
-            stopNginx()
-            lastError = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "") + nginxErrorLog
-            guard lastError.contains("Address already in use") else { break }
-        }
-        throw JobsTestingError("nginx did not start: \(lastError)")
-    }
-
-    /// Stops nginx (SIGTERM, then SIGKILL after 5 s). Does nothing if it is not running.
-    private func stopNginx() {
-        let process = lock.withLock { () -> ChildProcess? in
-            defer { nginx = nil }
-            return nginx
-        }
-        process?.stop(SIGTERM, grace: 5)
+        port = try nginx.start(
+            in: directory, script: "deploy/nginx-local-conf.sh", errorLogPath: nginxErrorLogPath,
+            environment: environment)
     }
 
     /// A TCP port of 127.0.0.1 that was free a moment ago (the kernel's choice for a socket bound to port 0).
-    public static func freePort() throws -> UInt16 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw JobsTestingError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
-            }
-        }
-        guard bound else { throw JobsTestingError("cannot find a free port: \(String(cString: strerror(errno)))") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-
-    /// The first folder on the way to `path` (itself included) that others may not enter, if any.
-    static func firstFolderOthersCannotEnter(above path: String) -> String? {
-        var folder = ""
-        for component in path.split(separator: "/") {
-            folder += "/" + component
-            var info = stat()
-            if stat(folder, &info) == 0 && info.st_mode & S_IXOTH == 0 { return folder }
-        }
-        return nil
+    package static func freePort() throws -> UInt16 {
+        try LoopbackSocket.freePort()
     }
 
     // MARK: Stopping
 
     /// Stops the app and nginx. Safe to call more than once.
-    public func stop() {
+    package func stop() {
         _ = try? stopApp(timeout: 5)
-        stopNginx()
+        nginx.stop()
     }
 }

@@ -11,7 +11,7 @@ import Glibc
 ///
 /// Taking over a stack stops the processes spawn-fcgi `-F` started for it. Stopped by ``stop()`` or, at the
 /// latest, when the value is released.
-public final class SupervisedApp: @unchecked Sendable {
+package final class SupervisedApp: @unchecked Sendable {
     // Safe to share: the mutable state (`process`, `restarts`, `stopping`, `held`) is only touched with `lock`
     // held.
     private let stack: Stack
@@ -27,7 +27,7 @@ public final class SupervisedApp: @unchecked Sendable {
     private let supervisorDone = DispatchSemaphore(value: 0)
 
     /// Stops the stack's spawn-fcgi `-F` processes, starts the supervised one and waits until it serves.
-    public init(stack: Stack, restartDelay: TimeInterval = 0.1) throws {
+    package init(stack: Stack, restartDelay: TimeInterval = 0.1) throws {
         self.stack = stack
         self.restartDelay = restartDelay
         try stack.stopApp()
@@ -42,17 +42,17 @@ public final class SupervisedApp: @unchecked Sendable {
     }
 
     /// The pid of the jobs-fcgi process running now, if one runs.
-    public var pid: pid_t? {
+    package var pid: pid_t? {
         lock.withLock { process.flatMap { $0.isRunning ? $0.pid : nil } }
     }
 
     /// How many times the process was started again after it died.
-    public var restartCount: Int { lock.withLock { restarts } }
+    package var restartCount: Int { lock.withLock { restarts } }
 
     /// Sends SIGKILL to the running process (as a crash would end it) and returns its pid; `nil` when none runs
     /// at this moment (it is being restarted).
     @discardableResult
-    public func killProcess() -> pid_t? {
+    package func killProcess() -> pid_t? {
         lock.withLock {
             guard let process, process.isRunning else { return nil }
             process.send(SIGKILL)
@@ -62,17 +62,17 @@ public final class SupervisedApp: @unchecked Sendable {
 
     /// Makes the supervisor start no new process until ``releaseRestarts()``: a test that must change something
     /// while the app is down (remount its filesystem) does so without racing the restart delay.
-    public func holdRestarts() {
+    package func holdRestarts() {
         lock.withLock { held = true }
     }
 
     /// Lets the supervisor restart the process again (after the restart delay, as always).
-    public func releaseRestarts() {
+    package func releaseRestarts() {
         lock.withLock { held = false }
     }
 
     /// Ends supervision and stops the process (SIGTERM, then SIGKILL after 5 s). Safe to call more than once.
-    public func stop() {
+    package func stop() {
         let (wasStopping, wasSupervising) = lock.withLock {
             defer { stopping = true }
             return (stopping, supervising)
@@ -90,19 +90,10 @@ public final class SupervisedApp: @unchecked Sendable {
         if let delay = stack.options.scheduleDelay { appArguments += ["--schedule-delay", delay] }
         appArguments += ["--auth-failure-limit", String(stack.options.authFailureLimit)]
         let keepLog = "exec \"$0\" \"$@\" 2>>'\(stack.appLogPath)'"
-        let output = open(stack.appLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer {
-            close(output)
-            close(input)
-        }
-        guard output >= 0, input >= 0 else {
-            throw JobsTestingError("cannot open \(stack.appLogPath): \(String(cString: strerror(errno)))")
-        }
         let started = try ChildProcess.spawn(
             try BuiltBinaries.system("spawn-fcgi"),
             ["-n", "-b", "4096", "-s", stack.socketPath, "-M", "0666", "--", "/bin/sh", "-c", keepLog] + appArguments,
-            environment: stack.environment, standardInput: input, standardOutput: output, standardError: output)
+            environment: stack.environment, logPath: stack.appLogPath)
         lock.withLock { process = started }
     }
 

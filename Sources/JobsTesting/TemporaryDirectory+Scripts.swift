@@ -4,18 +4,18 @@ extension TemporaryDirectory {
     /// Writes `contents` to the file `name` in the directory, made executable (0755), and returns its path: a test's
     /// action program (start it with a `#!` line).
     @discardableResult
-    public func writeExecutable(_ name: String, _ contents: String) throws -> String {
+    package func writeExecutable(_ name: String, _ contents: String) throws -> String {
         try write(name, contents, mode: 0o755)
         return appending(name)
     }
 
     /// The text of the file `name` in the directory, or `nil` when it does not exist (yet).
-    public func contents(of name: String) -> String? {
+    package func contents(of name: String) -> String? {
         try? String(contentsOfFile: appending(name), encoding: .utf8)
     }
 
     /// Writes `text` to the file `name` in the directory (mode 0644 unless `mode` says otherwise), replacing it.
-    public func write(_ name: String, _ text: String = "", mode: Int = 0o644) throws {
+    package func write(_ name: String, _ text: String = "", mode: Int = 0o644) throws {
         let path = appending(name)
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -26,7 +26,7 @@ extension TemporaryDirectory {
     }
 
     /// Whether the file `name` exists in the directory.
-    public func exists(_ name: String) -> Bool {
+    package func exists(_ name: String) -> Bool {
         FileManager.default.fileExists(atPath: appending(name))
     }
 }

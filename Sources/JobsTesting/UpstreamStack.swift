@@ -12,26 +12,26 @@ import Glibc
 /// `spawn-fcgi -n -a 127.0.0.1 -p PORT -- jobs-fcgi …`, odd-numbered ones with `jobs-fcgi --listen 127.0.0.1:PORT`.
 /// Each logs to a file of its own. A test may kill one (``kill(_:signal:)``) and start it again on its port
 /// (``start(_:)``). Everything is stopped by ``stop()`` or, at the latest, when the value is released.
-public final class UpstreamStack: RunningStack, @unchecked Sendable {
-    // Safe to share: the mutable state (`processes`, `nginx`) is only touched with `lock` held; the rest is set
+package final class UpstreamStack: RunningStack, @unchecked Sendable {
+    // Safe to share: the mutable state (`processes`) is only touched with `lock` held; the rest is set
     // once, in `init`.
 
     /// How the stack is run.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// App instances, each on a port of its own.
-        public var instances: Int
+        package var instances: Int
         /// Request threads per instance (`jobs-fcgi --threads`).
-        public var threads: Int
+        package var threads: Int
         /// `jobs-fcgi --schedule-delay`; `nil` keeps the app's default (`next-midnight`).
-        public var scheduleDelay: String?
+        package var scheduleDelay: String?
         /// The store every instance, worker and `jobsctl` uses (`--store`, `JOBS_STORE`): a PostgreSQL URL, or
         /// `nil` for a SQLite file in the stack's directory. It is initialised (`jobsctl init`) by the stack.
-        public var store: String?
+        package var store: String?
         /// More upstream servers put before the instances: peers a test runs itself, as `HOST:PORT`, optionally
         /// followed by nginx server parameters (`127.0.0.1:9003 max_fails=0`).
-        public var extraServers: [String]
+        package var extraServers: [String]
 
-        public init(
+        package init(
             instances: Int = 2, threads: Int = 4, scheduleDelay: String? = nil, store: String? = nil,
             extraServers: [String] = []
         ) {
@@ -44,7 +44,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// How an instance was started.
-    public enum Launcher: Sendable {
+    package enum Launcher: Sendable {
         /// `spawn-fcgi -n -a HOST -p PORT -- jobs-fcgi …`: spawn-fcgi binds the port and execs the app in place.
         case spawnFCGI
         /// `jobs-fcgi --listen HOST:PORT …`.
@@ -52,54 +52,50 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// One app instance: a "host".
-    public struct Instance: Sendable {
+    package struct Instance: Sendable {
         /// Its index in ``instances``.
-        public var index: Int
+        package var index: Int
         /// Its TCP port on 127.0.0.1.
-        public var port: UInt16
+        package var port: UInt16
         /// How it is started.
-        public var launcher: Launcher
+        package var launcher: Launcher
         /// Its stderr: one line per request, across restarts.
-        public var logPath: String
+        package var logPath: String
 
         /// `127.0.0.1:PORT`, as nginx's upstream names it.
-        public var address: String { "127.0.0.1:\(port)" }
+        package var address: String { "127.0.0.1:\(port)" }
     }
 
-    public let options: Options
-    public let directory: TemporaryDirectory
+    package let options: Options
+    package let directory: TemporaryDirectory
     /// The store: a PostgreSQL URL or a SQLite path.
-    public let store: String
+    package let store: String
     /// The app instances, in upstream order (after ``Options/extraServers``).
-    public let instances: [Instance]
+    package let instances: [Instance]
     /// nginx's error log.
-    public let nginxErrorLogPath: String
+    package let nginxErrorLogPath: String
     /// nginx's port on 127.0.0.1.
-    public private(set) var port: UInt16 = 0
+    package private(set) var port: UInt16 = 0
 
     private let lock = NSLock()
     private var processes: [Int: ChildProcess] = [:]
-    private var nginx: ChildProcess?
+    private let nginx = NginxProcess()
 
     /// Initialises the store, starts every instance and nginx, and returns once every instance answers through
     /// nginx.
-    public init(_ options: Options = Options()) throws {
+    package init(_ options: Options = Options()) throws {
         precondition(options.instances >= 1)
         self.options = options
         directory = try TemporaryDirectory(prefix: "jobs-e2e-upstream")
         store = options.store ?? directory.appending("jobs.sqlite3")
         nginxErrorLogPath = directory.appending("error.log")
-        // Started as root, nginx's workers run as nobody and keep their temporary files in this directory.
-        chmod(directory.path, 0o755)
-        if geteuid() == 0, let closed = Stack.firstFolderOthersCannotEnter(above: directory.path) {
-            throw JobsTestingError(
-                "nginx's workers (nobody) cannot enter \(closed): point TMPDIR at a folder everyone may enter, such as /tmp")
-        }
+        // nginx's workers keep their temporary files in this directory.
+        try NginxProcess.openToWorkers(directory)
         var instances: [Instance] = []
         var taken: Set<UInt16> = []
         for index in 0..<options.instances {
-            var port = try Stack.freePort()
-            while taken.contains(port) { port = try Stack.freePort() }
+            var port = try LoopbackSocket.freePort()
+            while taken.contains(port) { port = try LoopbackSocket.freePort() }
             taken.insert(port)
             instances.append(
                 Instance(
@@ -107,14 +103,11 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
                     logPath: directory.appending("jobs-fcgi-\(index).log")))
         }
         self.instances = instances
-        do {
+        try bringUp {
             try jobsctl(["init"])
             for instance in instances { try start(instance.index) }
             try startNginx()
             try waitUntilServing()
-        } catch {
-            stop()
-            throw error
         }
     }
 
@@ -122,18 +115,13 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
         stop()
     }
 
-    public var client: HTTPClient { HTTPClient(port: port) }
-
-    public var environment: [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["JOBS_STORE"] = store
-        return environment
-    }
+    /// The environment of every command the stack runs: this process's, with `JOBS_STORE` set to the store.
+    package var environment: [String: String] { Stack.environment(store: store) }
 
     // MARK: Instances
 
     /// Starts instance `index` on its port (again, after ``kill(_:signal:)``) and waits until it listens.
-    public func start(_ index: Int) throws {
+    package func start(_ index: Int) throws {
         let instance = instances[index]
         let listeningBefore = listeningLines(of: index)
         var app = [try BuiltBinaries.jobsFCGI()]
@@ -149,7 +137,8 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
             executable = app[0]
             arguments = Array(app.dropFirst())
         }
-        let process = try spawn(executable, arguments, logPath: instance.logPath)
+        let process = try ChildProcess.spawn(
+            executable, arguments, environment: environment, logPath: instance.logPath)
         lock.withLock { processes[index] = process }
 
         let deadline = Date().addingTimeInterval(patientTimeout)
@@ -165,7 +154,7 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     /// Sends `signal` to instance `index` and waits until it exited (SIGKILL: the host dies at once, requests in
     /// flight included). Returns its exit status.
     @discardableResult
-    public func kill(_ index: Int, signal: Int32 = SIGKILL, timeout: TimeInterval = patientTimeout) throws -> Int32 {
+    package func kill(_ index: Int, signal: Int32 = SIGKILL, timeout: TimeInterval = patientTimeout) throws -> Int32 {
         guard let process = lock.withLock({ processes[index] }) else {
             throw JobsTestingError("jobs-fcgi \(index) is not running")
         }
@@ -179,22 +168,22 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// The pid of instance `index`, while it runs.
-    public func pid(of index: Int) -> pid_t? {
+    package func pid(of index: Int) -> pid_t? {
         lock.withLock { processes[index]?.pid }
     }
 
     /// Whether instance `index` runs.
-    public func isRunning(_ index: Int) -> Bool {
+    package func isRunning(_ index: Int) -> Bool {
         lock.withLock { processes[index]?.isRunning ?? false }
     }
 
     /// Instance `index`'s log so far.
-    public func log(of index: Int) -> String {
+    package func log(of index: Int) -> String {
         (try? String(contentsOfFile: instances[index].logPath, encoding: .utf8)) ?? ""
     }
 
     /// The request lines of instance `index`'s log (`METHOD PATH STATUS …`), across its restarts.
-    public func requestLines(of index: Int) -> [String] {
+    package func requestLines(of index: Int) -> [String] {
         log(of: index).split(separator: "\n").compactMap { line in
             guard let body = line.firstRange(of: "]: ").map({ line[$0.upperBound...] }) else { return nil }
             let method = body.prefix { $0 != " " }
@@ -203,31 +192,15 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
     }
 
     /// nginx's error log so far.
-    public var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
+    package var nginxErrorLog: String { (try? String(contentsOfFile: nginxErrorLogPath, encoding: .utf8)) ?? "" }
 
     private func listeningLines(of index: Int) -> Int {
         log(of: index).components(separatedBy: ": listening on ").count - 1
     }
 
-    /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `logPath`.
-    private func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> ChildProcess {
-        let output = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer {
-            close(output)
-            close(input)
-        }
-        guard output >= 0, input >= 0 else {
-            throw JobsTestingError("cannot open \(logPath): \(String(cString: strerror(errno)))")
-        }
-        return try ChildProcess.spawn(
-            executable, arguments, environment: environment, standardInput: input, standardOutput: output,
-            standardError: output)
-    }
-
     /// Waits until requests through nginx reach the app on every instance: 2 × N unauthenticated requests in a row
     /// get the app's 401 (round robin sends some to each).
-    public func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
+    package func waitUntilServing(timeout: TimeInterval = patientTimeout) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var inARow = 0
         var last = "no answer"
@@ -252,55 +225,19 @@ public final class UpstreamStack: RunningStack, @unchecked Sendable {
 
     // MARK: nginx
 
-    /// Generates the configuration and starts nginx on a free port, retrying with another port if the chosen one
-    /// was taken in between.
+    /// Generates the configuration and starts nginx on a free port.
     private func startNginx() throws {
-        let nginxPath = try BuiltBinaries.system("nginx")
-        let servers = options.extraServers + instances.map(\.address)
-        var lastError = ""
-        for _ in 1...5 {
-            let port = try Stack.freePort()
-            let generated = try Command.run(
-                "/bin/bash",
-                [SourceTree.path("deploy/nginx-local-upstream-conf.sh"), directory.path, directory.path, String(port)]
-                    + servers)
-            guard generated.succeeded else {
-                throw JobsTestingError("deploy/nginx-local-upstream-conf.sh failed: \(generated.errorOutput)")
-            }
-            let pidFile = directory.appending("nginx.pid")
-            try? FileManager.default.removeItem(atPath: pidFile)
-            let outputPath = directory.appending("nginx.out")
-            let process = try spawn(
-                nginxPath,
-                ["-p", directory.path + "/", "-c", directory.appending("nginx.conf"), "-e", nginxErrorLogPath],
-                logPath: outputPath)
-            lock.withLock { nginx = process }
-
-            // nginx writes its pid file once its listening socket is bound.
-            if process.waitUntilPIDFileNamesIt(pidFile) {
-                self.port = port
-                return
-            }
-            stopNginx()
-            lastError = ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "") + nginxErrorLog
-            guard lastError.contains("Address already in use") else { break }
-        }
-        throw JobsTestingError("nginx did not start: \(lastError)")
-    }
-
-    private func stopNginx() {
-        let process = lock.withLock { () -> ChildProcess? in
-            defer { nginx = nil }
-            return nginx
-        }
-        process?.stop(SIGTERM, grace: 5)
+        port = try nginx.start(
+            in: directory, script: "deploy/nginx-local-upstream-conf.sh",
+            arguments: options.extraServers + instances.map(\.address), errorLogPath: nginxErrorLogPath,
+            environment: environment)
     }
 
     // MARK: Stopping
 
     /// Stops nginx and every instance (SIGTERM, SIGKILL after 5 s). Safe to call more than once.
-    public func stop() {
-        stopNginx()
+    package func stop() {
+        nginx.stop()
         let running = lock.withLock { () -> [ChildProcess] in
             defer { processes = [:] }
             return Array(processes.values)

@@ -9,30 +9,20 @@ import Glibc
 ///
 /// Stopped by ``stop(timeout:)`` or, at the latest, when the value is released (SIGKILL then), also when a test
 /// fails.
-public final class WorkerProcess: @unchecked Sendable {
+package final class WorkerProcess: @unchecked Sendable {
     // Safe to share: `process` is itself safe to share; the rest is set in `init`.
     private let process: ChildProcess
     /// The worker's log file.
-    public let logPath: String
+    package let logPath: String
     /// The arguments after `jobsctl worker`.
-    public let arguments: [String]
+    package let arguments: [String]
 
     /// Starts `jobsctl worker ARGUMENTS` with `environment` (its whole environment), logging to `logPath`.
     init(arguments: [String], environment: [String: String], logPath: String) throws {
         self.arguments = arguments
         self.logPath = logPath
-        let output = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer {
-            close(output)
-            close(input)
-        }
-        guard output >= 0, input >= 0 else {
-            throw JobsTestingError("cannot open \(logPath): \(String(cString: strerror(errno)))")
-        }
         process = try ChildProcess.spawn(
-            try BuiltBinaries.jobsctl(), ["worker"] + arguments, environment: environment,
-            standardInput: input, standardOutput: output, standardError: output)
+            try BuiltBinaries.jobsctl(), ["worker"] + arguments, environment: environment, logPath: logPath)
     }
 
     deinit {
@@ -40,33 +30,33 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 
     /// The worker's pid.
-    public var pid: pid_t { process.pid }
+    package var pid: pid_t { process.pid }
 
     /// Everything the worker logged so far.
-    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The log's lines that mention job `id` (`job 12 (…`).
-    public func logLines(forJob id: Int64) -> [String] {
+    package func logLines(forJob id: Int64) -> [String] {
         log.split(separator: "\n").map(String.init).filter { $0.contains("job \(id) (") }
     }
 
     /// Whether the worker still runs.
-    public var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool { process.isRunning }
 
     /// Sends `signal` to the worker (not to the programs it runs: those have process groups of their own).
-    public func send(_ signal: Int32) {
+    package func send(_ signal: Int32) {
         process.send(signal)
     }
 
     /// Waits up to `timeout` seconds for the worker to exit; its status, or `nil` if it still runs.
-    public func waitForExit(timeout: TimeInterval) -> Int32? {
+    package func waitForExit(timeout: TimeInterval) -> Int32? {
         process.waitForExit(timeout: timeout)
     }
 
     /// SIGTERM, then waits up to `timeout` seconds for the exit (SIGKILL after that, and an error).
     /// Returns the exit status.
     @discardableResult
-    public func stop(timeout: TimeInterval = patientTimeout) throws -> Int32 {
+    package func stop(timeout: TimeInterval = patientTimeout) throws -> Int32 {
         if let status = process.exitStatus { return status }
         process.send(SIGTERM)
         if let status = process.waitForExit(timeout: timeout) { return status }
@@ -78,12 +68,12 @@ public final class WorkerProcess: @unchecked Sendable {
 extension RunningStack {
     /// The environment of a worker of this stack: the stack's (`JOBS_STORE`), without any `JOBS_WORKER_*`
     /// setting of the machine running the tests, plus `extra`.
-    public func workerEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+    package func workerEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
         environment.filter { !$0.key.hasPrefix("JOBS_WORKER_") }.merging(extra) { $1 }
     }
 
     /// Starts `jobsctl worker ARGUMENTS` on the stack's store; its log is `worker-N.log` in the stack's folder.
-    public func startWorker(_ arguments: [String], environment extra: [String: String] = [:]) throws
+    package func startWorker(_ arguments: [String], environment extra: [String: String] = [:]) throws
         -> WorkerProcess
     {
         var number = 1
@@ -94,7 +84,7 @@ extension RunningStack {
     }
 
     /// Runs `jobsctl worker --once ARGUMENTS` to its end and returns what it printed and its status.
-    public func runWorkerOnce(
+    package func runWorkerOnce(
         _ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 60
     ) throws -> CommandResult {
         try Command.run(
@@ -105,7 +95,7 @@ extension RunningStack {
     /// Polls the job through nginx (`GET /public/PROJECT/jobs/ID` with `key`) every 20 ms until its status is
     /// `status`, and returns it then; an error (with the statuses seen) after `timeout` seconds.
     @discardableResult
-    public func waitForJob(
+    package func waitForJob(
         _ id: Int64, project: String, key: String, status: String, timeout: TimeInterval = patientTimeout
     ) throws -> JSONValue {
         let deadline = Date().addingTimeInterval(timeout)

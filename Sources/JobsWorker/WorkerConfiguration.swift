@@ -36,6 +36,19 @@ public struct WorkerConfiguration: Sendable {
     public let runOnce: Bool
     /// The most bytes of a program's standard error kept as a failed job's `errors`.
     public let errorsLimit: Int
+    /// Variables of the worker's environment that programs get besides `PATH`, `LANG` and `LC_*` (the operator's
+    /// `--action-env`). Never `JOBS_STORE` nor `PG*`: those may hold the store's password.
+    public let actionEnvironment: Set<String>
+
+    /// Whether a program gets the worker's variable `name`: `PATH`, `LANG`, `LC_*` and the
+    /// ``actionEnvironment`` names, never `JOBS_STORE` nor `PG*`.
+    public func passesToActions(_ name: String) -> Bool {
+        guard !Self.isSecret(name) else { return false }
+        return name == "PATH" || name == "LANG" || name.hasPrefix("LC_") || actionEnvironment.contains(name)
+    }
+
+    /// Variables that may hold the store's credentials.
+    static func isSecret(_ name: String) -> Bool { name == "JOBS_STORE" || name.hasPrefix("PG") }
 
     /// The actions this worker claims jobs of: those it has a program for, in name order.
     public var actions: [JobAction] { programs.keys.sorted { $0.rawValue < $1.rawValue } }
@@ -63,6 +76,7 @@ public struct WorkerConfiguration: Sendable {
         /// Which setting.
         public enum Setting: String, Sendable {
             case programs, concurrency, pollInterval, lease, watchInterval, actionTimeout, grace, errorsLimit
+            case actionEnvironment
         }
 
         public var setting: Setting
@@ -74,7 +88,7 @@ public struct WorkerConfiguration: Sendable {
 
     /// The default watch interval for a lease: half a second, or a quarter of a shorter lease, so that a lease
     /// always sees a few renewals before it ends.
-    public static func watchInterval(forLease lease: Duration) -> Duration {
+    package static func watchInterval(forLease lease: Duration) -> Duration {
         min(.milliseconds(500), lease / 4)
     }
 
@@ -84,7 +98,7 @@ public struct WorkerConfiguration: Sendable {
         owner: String = WorkerConfiguration.uniqueOwner(), programs: [JobAction: ActionProgram],
         concurrency: Int = 2, pollInterval: Duration = .seconds(5), lease: Duration = .seconds(30),
         watchInterval: Duration? = nil, actionTimeout: Duration? = .seconds(3600), grace: Duration = .seconds(10),
-        runOnce: Bool = false, errorsLimit: Int = 4096
+        runOnce: Bool = false, errorsLimit: Int = 4096, actionEnvironment: [String] = []
     ) throws(SettingError) {
         guard !programs.isEmpty else {
             throw SettingError(
@@ -114,6 +128,21 @@ public struct WorkerConfiguration: Sendable {
                 setting: .errorsLimit,
                 rule: "must be \(Bounds.errorsLimit.lowerBound) to \(Bounds.errorsLimit.upperBound) bytes")
         }
+        for name in actionEnvironment {
+            guard let first = name.utf8.first, first < 0x30 || first > 0x39,
+                name.utf8.allSatisfy({ $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                    || (0x61...0x7A).contains($0) })
+            else {
+                throw SettingError(
+                    setting: .actionEnvironment, rule: "\(name): must be a variable name ([A-Za-z_][A-Za-z0-9_]*)")
+            }
+            guard !Self.isSecret(name) else {
+                throw SettingError(
+                    setting: .actionEnvironment,
+                    rule: "\(name): never passed to actions (JOBS_STORE and PG* may hold the store's password)")
+            }
+        }
+        self.actionEnvironment = Set(actionEnvironment)
         self.owner = owner
         self.programs = programs
         self.concurrency = concurrency

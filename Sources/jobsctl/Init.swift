@@ -6,7 +6,7 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create the store, or migrate it to the current schema version (idempotent).",
         discussion: """
-            Prints {"schemaVersion","migratedFrom"}.
+            Prints {"migratedFrom","schemaVersion"}.
 
             Example:
               jobsctl init --store /var/lib/jobs-api/jobs.sqlite3
@@ -17,10 +17,6 @@ struct Init: ParsableCommand {
     func run() throws {
         let store = try storeOptions.connector().connectForAdministration(create: true)
         let (from, to) = try store.migrate()
-        Output.line { writer in
-            writer.raw("{"); writer.key("schemaVersion"); writer.integer(Int64(to))
-            writer.raw(","); writer.key("migratedFrom"); writer.integer(Int64(from))
-            writer.raw("}")
-        }
+        try Output.line(["migratedFrom": from, "schemaVersion": to])
     }
 }

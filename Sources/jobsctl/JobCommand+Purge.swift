@@ -97,9 +97,7 @@ extension JobCommand {
             let before = try cutoff(now: JobsAPI.now())
             if dryRun {
                 let count = try store.countFinishedJobs(before: before)
-                Output.line { writer in
-                    writer.raw("{"); writer.key("wouldDelete"); writer.integer(Int64(count)); writer.raw("}")
-                }
+                try Output.line(["wouldDelete": count])
                 return
             }
             var total = 0
@@ -108,9 +106,7 @@ extension JobCommand {
                 guard deleted > 0 else { break }
                 total += deleted
             }
-            Output.line { writer in
-                writer.raw("{"); writer.key("deleted"); writer.integer(Int64(total)); writer.raw("}")
-            }
+            try Output.line(["deleted": total])
         }
     }
 }

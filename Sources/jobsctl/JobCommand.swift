@@ -104,7 +104,7 @@ struct JobCommand: ParsableCommand {
                         id: id, description: job.description, status: job.status, projectID: project.id,
                         action: job.action, referenceID: job.referenceID, createdAt: job.createdAt,
                         updatedAt: job.updatedAt, startAt: job.startAt, errors: job.errors)
-                    lines.line { stored.write(to: &$0) }
+                    lines.line(stored)
                 }
                 lines.flush()
                 Output.note("\(ids.count) job\(ids.count == 1 ? "" : "s") imported")
@@ -152,7 +152,7 @@ struct JobCommand: ParsableCommand {
             var lines = Output.Lines()
             while true {
                 let batch = try store.jobs(projectID: project.id, status: status, afterID: afterID, limit: 500)
-                for job in batch { lines.line { job.write(to: &$0) } }
+                for job in batch { lines.line(job) }
                 guard let last = batch.last, batch.count == 500 else { break }
                 afterID = last.id
             }
@@ -169,11 +169,11 @@ struct JobCommand: ParsableCommand {
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: "The job's id.") var jobID: Int64
+        @OptionGroup(title: "The job's id") var id: IDArgument
 
         func run() throws {
-            guard let job = try storeOptions.administration().job(id: jobID) else {
-                throw CLIError("no job with id \(jobID)")
+            guard let job = try storeOptions.administration().job(id: id.value) else {
+                throw CLIError("no job with id \(id.value)")
             }
             Output.job(job)
         }

@@ -16,28 +16,20 @@ struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key. The key is printed this once: store it safely.",
             discussion: """
-                Prints {"keyId","orgId","key"}.
+                Prints {"key","keyId","orgId"}.
 
                 Example:
                   jobsctl key create --org 1
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Option(name: .customLong("org"), parsing: .unconditional, help: "The organization's id.") var orgID: Int64
-
-        func validate() throws { try checkID(orgID, "--org") }
+        @OptionGroup var organization: OrganizationOption
 
         func run() throws {
-            let store = try storeOptions.administration()
-            guard try store.organization(id: orgID) != nil else { throw CLIError("no organization with id \(orgID)") }
+            let (store, orgID) = try organization.open(storeOptions)
             let key = APIKey.generate()
             let record = try store.createAPIKey(organizationID: orgID, hash: key.hash, hint: key.hint, at: JobsAPI.now())
-            Output.line { writer in
-                writer.raw("{"); writer.key("keyId"); writer.integer(record.id)
-                writer.raw(","); writer.key("orgId"); writer.integer(record.organizationID)
-                writer.raw(","); writer.key("key"); writer.string(key.secret)
-                writer.raw("}")
-            }
+            try Output.line(NewKeyOutput(keyId: record.id, orgId: record.organizationID, key: key.secret))
         }
     }
 
@@ -45,7 +37,7 @@ struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List an organization's keys, one JSON object per line (no secrets).",
             discussion: """
-                Each line: {"keyId","orgId","hint","createdAt","revokedAt","expiresAt"}; a key works while it is \
+                Each line: {"createdAt","expiresAt","hint","keyId","orgId","revokedAt"}; a key works while it is \
                 not revoked and before its expiresAt (set by a rotation with a grace period).
 
                 Example:
@@ -53,14 +45,11 @@ struct Key: ParsableCommand {
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Option(name: .customLong("org"), parsing: .unconditional, help: "The organization's id.") var orgID: Int64
-
-        func validate() throws { try checkID(orgID, "--org") }
+        @OptionGroup var organization: OrganizationOption
 
         func run() throws {
-            let store = try storeOptions.administration()
-            guard try store.organization(id: orgID) != nil else { throw CLIError("no organization with id \(orgID)") }
-            for record in try store.apiKeys(organizationID: orgID) { Output.key(record) }
+            let (store, orgID) = try organization.open(storeOptions)
+            try Output.lines(store.apiKeys(organizationID: orgID).map(KeyRecordOutput.init))
         }
     }
 
@@ -80,7 +69,7 @@ struct Key: ParsableCommand {
         func run() throws {
             switch try storeOptions.administration().revokeAPIKey(id: keyID, at: JobsAPI.now()) {
             case .revoked(let record):
-                Output.key(record)
+                try Output.line(KeyRecordOutput(record))
             case .alreadyRevoked(let record):
                 throw CLIError(
                     "key \(keyID) was revoked already, at \(TimeArgument.iso8601Text(record.revokedAt ?? 0)); "
@@ -95,7 +84,7 @@ struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace a key with a new one of the same organization. The new key is printed this once.",
             discussion: """
-                Prints {"keyId","orgId","key","replacedKeyId","replacedKeyStopsAt"}. Without --grace the old key \
+                Prints {"key","keyId","orgId","replacedKeyId","replacedKeyStopsAt"}. Without --grace the old key \
                 is revoked at once; with it, the old key keeps working until the grace period ends (its \
                 expiresAt), so that clients can switch to the new one. Both happen in one transaction. A revoked \
                 or expired key cannot be rotated: create a new one with `jobsctl key create`.
@@ -127,14 +116,10 @@ struct Key: ParsableCommand {
                 oldKeyExpiresAt: graceMilliseconds > 0 ? now + graceMilliseconds : nil)
             switch outcome {
             case .rotated(let old, let new):
-                Output.line { writer in
-                    writer.raw("{"); writer.key("keyId"); writer.integer(new.id)
-                    writer.raw(","); writer.key("orgId"); writer.integer(new.organizationID)
-                    writer.raw(","); writer.key("key"); writer.string(key.secret)
-                    writer.raw(","); writer.key("replacedKeyId"); writer.integer(old.id)
-                    writer.raw(","); writer.key("replacedKeyStopsAt"); writer.integer(old.revokedAt ?? old.expiresAt)
-                    writer.raw("}")
-                }
+                try Output.line(
+                    NewKeyOutput(
+                        keyId: new.id, orgId: new.organizationID, key: key.secret, replacedKeyId: old.id,
+                        replacedKeyStopsAt: old.revokedAt ?? old.expiresAt))
             case .notActive(let record):
                 let state = record.revokedAt.map { "was revoked at \(TimeArgument.iso8601Text($0))" }
                     ?? "expired at \(TimeArgument.iso8601Text(record.expiresAt ?? 0))"
@@ -145,6 +130,45 @@ struct Key: ParsableCommand {
                 throw CLIError("no API key with id \(keyID)")
             }
         }
+    }
+}
+
+/// `--org ID`: an organization's id, 1 or more.
+struct OrganizationOption: ParsableArguments {
+    @Option(name: .customLong("org"), parsing: .unconditional, help: "The organization's id.") var orgID: Int64
+
+    func validate() throws { try checkID(orgID, "--org") }
+
+    /// The store, and the organization's id once the store has it (an error otherwise).
+    func open(_ storeOptions: StoreOptions) throws -> (any StoreAdministration, Int64) {
+        let store = try storeOptions.administration()
+        return (store, try store.existingOrganization(orgID).id)
+    }
+}
+
+/// A record's id as the one positional argument. `-1` is taken as a value, not an option, so that it gets a
+/// clear refusal instead of argument-parser's "Missing expected argument".
+struct IDArgument: ParsableArguments {
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The id.", valueName: "id")) var values: [String] = []
+
+    /// The id, once ``validate()`` passed.
+    var value: Int64 { Int64(values[0]) ?? 0 }
+
+    func validate() throws {
+        guard values.count == 1 else {
+            throw ValidationError(values.isEmpty ? "Missing expected argument '<id>'" : "expected one id, got \(values.count)")
+        }
+        guard let id = Int64(values[0]), id >= 1 else {
+            throw ValidationError("\(values[0]): must be an id, 1 or more")
+        }
+    }
+}
+
+extension StoreAdministration {
+    /// The organization with this id, or an error naming it.
+    func existingOrganization(_ id: Int64) throws -> Organization {
+        guard let organization = try organization(id: id) else { throw CLIError("no organization with id \(id)") }
+        return organization
     }
 }
 

@@ -17,7 +17,7 @@ struct Org: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an organization.",
             discussion: """
-                Prints {"orgId","name","createdAt"}. A name another organization has already is accepted, with \
+                Prints {"createdAt","name","orgId"}. A name another organization has already is accepted, with \
                 a warning on standard error naming it.
 
                 Example:
@@ -28,21 +28,16 @@ struct Org: ParsableCommand {
         @Argument(help: "The organization's name.") var name: String
 
         func validate() throws {
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("the name must not be empty")
-            }
+            try checkName(name)
         }
 
         func run() throws {
             let store = try storeOptions.administration()
             let namesakes = try store.organizations().filter { sameName($0.name, name) }
             let organization = try store.createOrganization(name: name, at: JobsAPI.now())
-            Output.organization(organization)
-            for namesake in namesakes {
-                Output.note(
-                    "warning: organization \(namesake.id) is named \(Output.quoted(namesake.name)) too; "
-                        + "organization \(organization.id) was created all the same")
-            }
+            try Output.created(
+                OrganizationOutput(organization), name: "organization \(organization.id)",
+                namesakes: namesakes.map { "organization \($0.id) is named \(Output.quoted($0.name))" })
         }
     }
 
@@ -57,11 +52,7 @@ struct Org: ParsableCommand {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() throws {
-            var lines = Output.Lines()
-            for organization in try storeOptions.administration().organizations() {
-                lines.line { Output.write(organization, to: &$0) }
-            }
-            lines.flush()
+            try Output.lines(storeOptions.administration().organizations().map(OrganizationOutput.init))
         }
     }
 
@@ -74,14 +65,18 @@ struct Org: ParsableCommand {
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: "The organization's id.") var orgID: Int64
+        @OptionGroup(title: "The organization's id") var id: IDArgument
 
         func run() throws {
-            guard let organization = try storeOptions.administration().organization(id: orgID) else {
-                throw CLIError("no organization with id \(orgID)")
-            }
-            Output.organization(organization)
+            try Output.line(OrganizationOutput(storeOptions.administration().existingOrganization(id.value)))
         }
+    }
+}
+
+/// Refuses a name that is empty or only spaces.
+func checkName(_ name: String) throws {
+    guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+        throw ValidationError("the name must not be empty")
     }
 }
 

@@ -1,71 +1,60 @@
 import Foundation
 import JobsCore
 
-/// Writes JSON to standard output, one document per line.
+/// Writes JSON to standard output, one document per line, keys in sorted order.
 enum Output {
-    static func line(_ write: (inout JSONWriter) -> Void) {
-        var writer = JSONWriter()
-        write(&writer)
-        writer.raw("\n")
-        FileHandle.standardOutput.write(Data(writer.bytes))
+    /// The encoder of every line but a job's (whose JSON is the API's own, ``Job/write(to:)``).
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 
+    /// Writes `value` as one line.
+    static func line(_ value: some Encodable) throws {
+        var lines = Lines()
+        try lines.line(value)
+        lines.flush()
+    }
+
+    /// Writes each of `values` as a line, in large writes.
+    static func lines(_ values: some Sequence<some Encodable>) throws {
+        var lines = Lines()
+        for value in values { try lines.line(value) }
+        lines.flush()
+    }
+
+    /// Writes `job` as one line, as the API shows it.
     static func job(_ job: Job) {
-        line { job.write(to: &$0) }
-    }
-
-    static func organization(_ organization: Organization) {
-        line { write(organization, to: &$0) }
-    }
-
-    static func write(_ organization: Organization, to writer: inout JSONWriter) {
-        writer.raw("{"); writer.key("orgId"); writer.integer(organization.id)
-        writer.raw(","); writer.key("name"); writer.string(organization.name)
-        writer.raw(","); writer.key("createdAt"); writer.integer(organization.createdAt)
-        writer.raw("}")
-    }
-
-    static func project(_ project: Project) {
-        line { write(project, to: &$0) }
-    }
-
-    static func write(_ project: Project, to writer: inout JSONWriter) {
-        writer.raw("{"); writer.key("projectId"); writer.integer(project.id)
-        writer.raw(","); writer.key("projectKey"); writer.string(project.key.rawValue)
-        writer.raw(","); writer.key("name"); writer.string(project.name)
-        writer.raw(","); writer.key("orgId"); writer.integer(project.organizationID)
-        writer.raw("}")
-    }
-
-    /// A key record: never the secret.
-    static func key(_ record: APIKeyRecord) {
-        line { write(record, to: &$0) }
-    }
-
-    static func write(_ record: APIKeyRecord, to writer: inout JSONWriter) {
-        writer.raw("{"); writer.key("keyId"); writer.integer(record.id)
-        writer.raw(","); writer.key("orgId"); writer.integer(record.organizationID)
-        writer.raw(","); writer.key("hint"); writer.string(record.hint)
-        writer.raw(","); writer.key("createdAt"); writer.integer(record.createdAt)
-        writer.raw(","); writer.key("revokedAt"); writer.integer(record.revokedAt)
-        writer.raw(","); writer.key("expiresAt"); writer.integer(record.expiresAt)
-        writer.raw("}")
+        var lines = Lines()
+        lines.line(job)
+        lines.flush()
     }
 
     /// Writes many lines to standard output in large writes: one `write(2)` per 64 KiB, not per line.
     struct Lines {
         private var pending: [UInt8] = []
+        private let encoder = Output.encoder()
 
         init() { pending.reserveCapacity(Self.chunk + 4096) }
 
         private static let chunk = 64 * 1024
 
-        /// Adds one JSON document and its newline; writes what is pending once it passes the chunk size.
-        mutating func line(_ write: (inout JSONWriter) -> Void) {
+        /// Adds `value` as one JSON document and its newline.
+        mutating func line(_ value: some Encodable) throws {
+            append(Array(try encoder.encode(value)))
+        }
+
+        /// Adds `job` as the API shows it, and a newline.
+        mutating func line(_ job: Job) {
             var writer = JSONWriter()
-            write(&writer)
-            writer.raw("\n")
-            pending.append(contentsOf: writer.bytes)
+            job.write(to: &writer)
+            append(writer.bytes)
+        }
+
+        private mutating func append(_ document: [UInt8]) {
+            pending.append(contentsOf: document)
+            pending.append(UInt8(ascii: "\n"))
             if pending.count >= Self.chunk { flush() }
         }
 
@@ -82,6 +71,13 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Writes a record just created (`name` in messages), then a warning on standard error for each namesake:
+    /// `warning: NAMESAKE too; NAME was created all the same`.
+    static func created(_ value: some Encodable, name: String, namesakes: [String]) throws {
+        try line(value)
+        for namesake in namesakes { note("warning: \(namesake) too; \(name) was created all the same") }
+    }
+
     /// `text` as a JSON string literal: quoted, with control characters escaped, so that a message naming an
     /// untrusted value (a user id, a name) stays on one line.
     static func quoted(_ text: String) -> String {
@@ -89,4 +85,60 @@ enum Output {
         writer.string(text)
         return writer.text
     }
+}
+
+/// `{"createdAt","name","orgId"}`.
+struct OrganizationOutput: Encodable {
+    let orgId: Int64, name: String, createdAt: Int64
+}
+
+extension OrganizationOutput {
+    init(_ organization: Organization) {
+        self.init(orgId: organization.id, name: organization.name, createdAt: organization.createdAt)
+    }
+}
+
+/// `{"name","orgId","projectId","projectKey"}`.
+struct ProjectOutput: Encodable {
+    let projectId: Int64, projectKey: String, name: String, orgId: Int64
+}
+
+extension ProjectOutput {
+    init(_ project: Project) {
+        self.init(
+            projectId: project.id, projectKey: project.key.rawValue, name: project.name, orgId: project.organizationID)
+    }
+}
+
+/// A key record, never the secret: `{"createdAt","expiresAt","hint","keyId","orgId","revokedAt"}`, the times
+/// `null` when unset.
+struct KeyRecordOutput: Encodable {
+    let record: APIKeyRecord
+
+    init(_ record: APIKeyRecord) { self.record = record }
+
+    private enum CodingKeys: String, CodingKey {
+        case keyId, orgId, hint, createdAt, revokedAt, expiresAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record.id, forKey: .keyId)
+        try container.encode(record.organizationID, forKey: .orgId)
+        try container.encode(record.hint, forKey: .hint)
+        try container.encode(record.createdAt, forKey: .createdAt)
+        // `encode`, not the synthesized `encodeIfPresent`: an unset time is `null`, not a missing key.
+        try container.encode(record.revokedAt, forKey: .revokedAt)
+        try container.encode(record.expiresAt, forKey: .expiresAt)
+    }
+}
+
+/// A new key, shown this once: `{"key","keyId","orgId"}`, with `{"replacedKeyId","replacedKeyStopsAt"}` after a
+/// rotation.
+struct NewKeyOutput: Encodable {
+    let keyId: Int64
+    let orgId: Int64
+    let key: String
+    var replacedKeyId: Int64?
+    var replacedKeyStopsAt: Int64?
 }

@@ -16,7 +16,7 @@ struct ProjectCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a project of an organization.",
             discussion: """
-                Prints {"projectId","projectKey","name","orgId"}. A name another project of the organization has \
+                Prints {"name","orgId","projectId","projectKey"}. A name another project of the organization has \
                 already is accepted, with a warning on standard error naming it.
 
                 Example:
@@ -24,33 +24,28 @@ struct ProjectCommand: ParsableCommand {
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Option(name: .customLong("org"), parsing: .unconditional, help: "The organization's id.") var orgID: Int64
+        @OptionGroup var organization: OrganizationOption
         @Option(help: "The public project key: 20 characters of [A-Za-z0-9]. Generated when omitted.")
         var projectKey: String?
         @Argument(help: "The project's name.") var name: String
 
         func validate() throws {
-            try checkID(orgID, "--org")
             if let projectKey, ProjectKey(projectKey) == nil {
                 throw ValidationError("--project-key must be exactly 20 characters of [A-Za-z0-9]")
             }
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("the name must not be empty")
-            }
+            try checkName(name)
         }
 
         func run() throws {
-            let store = try storeOptions.administration()
-            guard try store.organization(id: orgID) != nil else { throw CLIError("no organization with id \(orgID)") }
+            let (store, orgID) = try organization.open(storeOptions)
             let namesakes = try store.projects(organizationID: orgID).filter { sameName($0.name, name) }
             let key = projectKey.flatMap(ProjectKey.init) ?? ProjectKey.random()
             let project = try store.createProject(organizationID: orgID, key: key, name: name, at: JobsAPI.now())
-            Output.project(project)
-            for namesake in namesakes {
-                Output.note(
-                    "warning: project \(namesake.id) (\(namesake.key)) of organization \(orgID) is named "
-                        + "\(Output.quoted(namesake.name)) too; project \(project.id) was created all the same")
-            }
+            try Output.created(
+                ProjectOutput(project), name: "project \(project.id)",
+                namesakes: namesakes.map {
+                    "project \($0.id) (\($0.key)) of organization \(orgID) is named \(Output.quoted($0.name))"
+                })
         }
     }
 
@@ -72,14 +67,8 @@ struct ProjectCommand: ParsableCommand {
 
         func run() throws {
             let store = try storeOptions.administration()
-            if let orgID, try store.organization(id: orgID) == nil {
-                throw CLIError("no organization with id \(orgID)")
-            }
-            var lines = Output.Lines()
-            for project in try store.projects(organizationID: orgID) {
-                lines.line { Output.write(project, to: &$0) }
-            }
-            lines.flush()
+            if let orgID { _ = try store.existingOrganization(orgID) }
+            try Output.lines(store.projects(organizationID: orgID).map(ProjectOutput.init))
         }
     }
 
@@ -93,9 +82,18 @@ struct ProjectCommand: ParsableCommand {
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: "The project's id (projectId) or its key (projectKey, 20 characters).") var project: String
+        // `.allUnrecognized`: `-1` is taken as a value (argument-parser would read it as an option) and refused here.
+        @Argument(
+            parsing: .allUnrecognized,
+            help: ArgumentHelp(
+                "The project's id (projectId) or its key (projectKey, 20 characters).", valueName: "project"))
+        var arguments: [String] = []
+
+        private var project: String { arguments.first ?? "" }
 
         func validate() throws {
+            guard arguments.count <= 1 else { throw ValidationError("expected one project, got \(arguments.count)") }
+            guard !arguments.isEmpty else { throw ValidationError("Missing expected argument '<project>'") }
             guard ProjectKey(project) != nil || (Int64(project).map { $0 >= 1 } ?? false) else {
                 throw ValidationError(
                     "\"\(project)\" is neither a project id (1 or more) nor a project key (20 characters of [A-Za-z0-9])")
@@ -106,9 +104,9 @@ struct ProjectCommand: ParsableCommand {
             let store = try storeOptions.administration()
             // A key is 20 characters; an id has at most 19 digits: a text is never both.
             if ProjectKey(project) != nil {
-                Output.project(try store.existingProject(project))
+                try Output.line(ProjectOutput(try store.existingProject(project)))
             } else if let id = Int64(project), let found = try store.project(id: id) {
-                Output.project(found)
+                try Output.line(ProjectOutput(found))
             } else {
                 throw CLIError("no project with id \(project)")
             }

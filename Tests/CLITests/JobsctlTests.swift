@@ -88,17 +88,17 @@ struct InitTests {
 }
 
 @Suite("jobsctl org, key, project")
-struct AdministrationTests {
+struct CLIAdministrationTests {
     @Test func organizationsKeysAndProjects() throws {
         let cli = try CLI()
         _ = try cli.json(["init"])
         let org = try #require(try cli.json(["org", "create", "Acme Inc"]).first)
-        #expect(org.keys == ["orgId", "name", "createdAt"])
+        #expect(org.keys == ["createdAt", "name", "orgId"])
         #expect(org["name"]?.string == "Acme Inc")
         let orgID = try #require(org["orgId"]?.int)
 
         let key = try #require(try cli.json(["key", "create", "--org", String(orgID)]).first)
-        #expect(key.keys == ["keyId", "orgId", "key"])
+        #expect(key.keys == ["key", "keyId", "orgId"])
         let secret = try #require(key["key"]?.string)
         #expect(secret.hasPrefix("jobs_"))
         #expect(secret.count == 45)
@@ -120,7 +120,7 @@ struct AdministrationTests {
         #expect(revoked["revokedAt"]?.int != nil)
 
         let project = try #require(try cli.json(["project", "create", "--org", String(orgID), "Web"]).first)
-        #expect(project.keys == ["projectId", "projectKey", "name", "orgId"])
+        #expect(project.keys == ["name", "orgId", "projectId", "projectKey"])
         let projectKey = try #require(project["projectKey"]?.string)
         #expect(projectKey.count == 20)
         #expect(projectKey.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })

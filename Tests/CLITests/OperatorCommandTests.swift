@@ -222,7 +222,7 @@ struct OperatorCommandTests {
 
         let before = Int64(Date().timeIntervalSince1970 * 1000)
         let rotated = try #require(try cli.json(["key", "rotate", String(firstID), "--grace", "1h"]).first)
-        #expect(rotated.keys == ["keyId", "orgId", "key", "replacedKeyId", "replacedKeyStopsAt"])
+        #expect(rotated.keys == ["key", "keyId", "orgId", "replacedKeyId", "replacedKeyStopsAt"])
         #expect(rotated["key"]?.string?.hasPrefix("jobs_") == true && rotated["key"] != first["key"])
         #expect(rotated["replacedKeyId"]?.int == firstID)
         let stopsAt = try #require(rotated["replacedKeyStopsAt"]?.int)

@@ -3,7 +3,7 @@ import Testing
 
 /// Authentication and the organization boundary, through nginx.
 @Suite(.serialized, .sharedStack)
-struct AuthenticationTests {
+struct EndToEndAuthenticationTests {
     let fixture: StackFixture
 
     init() throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// Many clients at once on one job or one user, through nginx and two FastCGI processes.
 @Suite(.serialized, .sharedStack)
-struct ConcurrencyTests {
+struct EndToEndConcurrencyTests {
     let fixture: StackFixture
     static let clients = 32
 

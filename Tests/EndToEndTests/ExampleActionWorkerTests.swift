@@ -57,7 +57,8 @@ struct ExampleActionWorkerTests {
 
         let id = try #require(try fixture.requestDeletion(user)["jobId"]?.int)
         let result = try fixture.stack.runWorkerOnce(
-            ["--action", "delete_user_data=" + SourceTree.path("deploy/actions/delete-user-data")],
+            ["--action", "delete_user_data=" + SourceTree.path("deploy/actions/delete-user-data"),
+             "--action-env", "USER_DATA_DIR"],
             environment: ["USER_DATA_DIR": dataDirectory])
         #expect(result.succeeded, "\(result.errorOutput)")
 

@@ -4,7 +4,7 @@ import Testing
 /// Failed authentication is limited per client address (the contract: never below 30 a minute; a failing request
 /// from a limited address gets 429 with `Retry-After`; a valid key is never refused), through nginx.
 @Suite("Failed authentication is rate-limited, end to end")
-struct RateLimitTests {
+struct EndToEndRateLimitTests {
     @Test func thirtyFailuresThen429WithRetryAfter() throws {
         // One process: the count is per process.
         let stack = try Stack(Stack.Options(processes: 1, authFailureLimit: 30))

@@ -3,7 +3,7 @@ import Testing
 
 /// Routes, methods, and the JSON of every error, whether the app or nginx answers it.
 @Suite(.serialized, .sharedStack)
-struct RoutingTests {
+struct EndToEndRoutingTests {
     let fixture: StackFixture
 
     init() throws {

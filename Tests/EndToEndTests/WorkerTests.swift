@@ -69,6 +69,43 @@ struct WorkerTests {
         #expect(!fixture.folder.exists("pwned"))
     }
 
+    @Test func theProgramGetsOnlyTheAllowedPartOfTheWorkersEnvironment() throws {
+        let fixture = try WorkerFixture()
+        let id = try #require(try fixture.requestDeletion("env@example.com")["jobId"]?.int)
+        let result = try fixture.stack.runWorkerOnce(
+            fixture.action(#"env > "$DIR/environment-$JOB_ID""#) + ["--action-env", "USER_DATA_DIR"],
+            environment: [
+                "LANG": "C.UTF-8", "LC_TIME": "C", "USER_DATA_DIR": "/srv/app-data", "PGPASSWORD": "secret",
+                "PGHOST": "db.example", "UNNAMED_SETTING": "kept back",
+            ])
+        #expect(result.succeeded, "\(result.errorOutput)")
+        #expect(try fixture.job(id)["status"]?.string == "completed")
+
+        var seen: [String: String] = [:]
+        for line in fixture.lines(of: "environment-\(id)") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            seen[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        // `sh` adds PWD (and may add SHLVL, _) itself; everything else came from the worker.
+        let added: Set<String> = ["PWD", "SHLVL", "_", "OLDPWD"]
+        #expect(
+            Set(seen.keys).subtracting(added)
+                == ["PATH", "LANG", "LC_TIME", "USER_DATA_DIR", "JOB_ID", "PROJECT_ID", "PROJECT_KEY", "ACTION",
+                    "REFERENCE_ID"])
+        #expect(seen["USER_DATA_DIR"] == "/srv/app-data")
+        #expect(seen["REFERENCE_ID"] == "env@example.com")
+        #expect(seen["JOBS_STORE"] == nil && seen["PGPASSWORD"] == nil && seen["PGHOST"] == nil)
+    }
+
+    @Test func aSecretVariableCannotBeNamedForActions() throws {
+        let fixture = try WorkerFixture()
+        for name in ["JOBS_STORE", "PGPASSWORD"] {
+            let result = try fixture.stack.runWorkerOnce(fixture.action("true") + ["--action-env", name])
+            #expect(!result.succeeded)
+            #expect(result.errorOutput.contains("\(name): never passed to actions"), "\(result.errorOutput)")
+        }
+    }
+
     @Test func aDueJobIsRunANotYetDueOneIsUntouchedAndACancelledOneNeverRuns() throws {
         let fixture = try WorkerFixture()
         let project = fixture.projectKey

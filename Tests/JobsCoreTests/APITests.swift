@@ -55,7 +55,7 @@ extension APIResponse {
 }
 
 @Suite("Authentication comes first")
-struct AuthenticationTests {
+struct APIAuthenticationTests {
     @Test(arguments: [
         (nil as String?, false), ("", false), ("Bearer", false), ("Bearer ", false), ("Basic dXNlcjpwYXNz", false),
         ("Bearer \(Fixture.revokedKeyA)", true), ("Bearer jobs_unknownunknownunknownunknownunknownunk", true),
@@ -93,7 +93,7 @@ struct AuthenticationTests {
 }
 
 @Suite("Routes and methods")
-struct RoutingTests {
+struct APIRoutingTests {
     @Test(arguments: [
         "/public/", "/public/\(Fixture.projectKey)", "/public/\(Fixture.projectKey)/", "/public/\(Fixture.projectKey)/job",
         "/public/\(Fixture.projectKey)/jobs/1/extra", "/public/\(Fixture.projectKey)/users", "/other", "/",
@@ -256,7 +256,7 @@ struct GetJobTests {
 }
 
 @Suite("DELETE /public/:projectKey/jobs/:jobId")
-struct CancelJobTests {
+struct APICancelJobTests {
     @Test(arguments: [JobStatus.scheduled, .running])
     func cancelsActiveJobs(status: JobStatus) throws {
         let fixture = Fixture()
@@ -378,7 +378,7 @@ struct StoreFailureTests {
 }
 
 @Suite("Failed authentication is rate-limited per client address")
-struct RateLimitTests {
+struct APIRateLimitTests {
     final class Clock: @unchecked Sendable {
         // Safe to share: tests touch it from one thread.
         var now: Int64 = Fixture.now

@@ -44,6 +44,10 @@ import Testing
         #expect(outcome == .failed(errors: errors))
         #expect(fixture.store.job(claimed.job.id)?.status == .failed)
         #expect(fixture.store.job(claimed.job.id)?.errors == errors)
+        // The log names the exit status, not what the program wrote (it may name the user).
+        #expect(fixture.lines.text.contains("running → failed after"))
+        #expect(fixture.lines.text.contains("exited with status 3"))
+        #expect(!fixture.lines.text.contains("session store unreachable"), "\(fixture.lines.text)")
     }
 
     @Test func onlyTheLastFewKilobytesOfStandardErrorAreKept() throws {

@@ -36,7 +36,7 @@ import Testing
         let program = try fixture.script("exit 0")
         let job = fixture.store.add(user: "retried", startAt: 1000)
         let flaky = FlakyConnect(store: fixture.store) { (2...4).contains($0) }
-        let worker = Worker(
+        let worker = JobRunner(
             configuration: try fixture.configuration(program: program, lease: .seconds(30), once: true),
             connect: { try flaky.connect() }, log: fixture.lines.log, environment: ["PATH=/usr/bin:/bin"])
 
@@ -55,7 +55,7 @@ import Testing
         let job = fixture.store.add(user: "unreachable", startAt: 1000)
         let flaky = FlakyConnect(store: fixture.store) { $0 >= 2 }
         let lease: Duration = .seconds(4)
-        let worker = Worker(
+        let worker = JobRunner(
             configuration: try fixture.configuration(program: program, lease: lease, watch: .seconds(1), once: true),
             connect: { try flaky.connect() }, log: fixture.lines.log, environment: ["PATH=/usr/bin:/bin"])
 

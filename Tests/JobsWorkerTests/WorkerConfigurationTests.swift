@@ -75,7 +75,7 @@ import Testing
             errorsLimit: largest ? Bounds.errorsLimit.upperBound : Bounds.errorsLimit.lowerBound)
         let job = fixture.store.add(user: "extreme", startAt: 1000)
         let store = fixture.store
-        let worker = Worker(
+        let worker = JobRunner(
             configuration: configuration, connect: { store }, log: fixture.lines.log,
             environment: ["PATH=/usr/bin:/bin"])
         let summary = try worker.run()
@@ -95,7 +95,7 @@ import Testing
         let own = fixture.store.add(user: "own", startAt: 1000)
         let other = fixture.store.add(user: "other", startAt: 1000, action: JobAction(rawValue: "export_user_data"))
         let store = fixture.store
-        let worker = Worker(
+        let worker = JobRunner(
             configuration: try fixture.configuration(program: program, once: true), connect: { store },
             log: fixture.lines.log, environment: ["PATH=/usr/bin:/bin"])
         let summary = try worker.run()

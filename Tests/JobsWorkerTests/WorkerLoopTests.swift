@@ -6,9 +6,9 @@ import Testing
 
 /// The claim loop against a fake store.
 @Suite struct WorkerLoopTests {
-    func worker(_ fixture: RunFixture, _ configuration: WorkerConfiguration) -> Worker {
+    func worker(_ fixture: RunFixture, _ configuration: WorkerConfiguration) -> JobRunner {
         let store = fixture.store
-        return Worker(
+        return JobRunner(
             configuration: configuration, connect: { store }, log: fixture.lines.log,
             environment: ["PATH=/usr/bin:/bin"])
     }

@@ -7,7 +7,7 @@ import Testing
 /// SQLite's own side of concurrency: the busy timeout. Racing cancels, creations and mixed load are in the store
 /// contract suite (Tests/StoreContractTests/ConcurrencyTests.swift), on SQLite and PostgreSQL.
 @Suite("Concurrent connections: the busy timeout")
-struct ConcurrencyTests {
+struct SQLiteConcurrencyTests {
     @Test("while another connection holds the write lock past the busy timeout, writes fail as unavailable")
     func busyStore() throws {
         try StoreFixture.with(options: .init(busyTimeoutMilliseconds: 50)) { fixture in

@@ -6,7 +6,7 @@ import Testing
 /// What only SQLite can hold: text that is not UTF-8. Every other query test is in the store contract suite
 /// (Tests/StoreContractTests/JobQueryTests.swift), on SQLite and PostgreSQL.
 @Suite("API queries: reading text that is not UTF-8")
-struct JobQueryTests {
+struct SQLiteJobQueryTests {
     @Test("text that is not valid UTF-8 is read lossily instead of crashing")
     func invalidUTF8() throws {
         try StoreFixture.with { fixture in

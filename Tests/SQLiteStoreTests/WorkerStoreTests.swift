@@ -6,7 +6,7 @@ import Testing
 /// How SQLite runs a worker's statements. What the statements do is the store contract suite's business
 /// (Tests/StoreContractTests/WorkerStoreTests.swift runs it on SQLite and PostgreSQL).
 @Suite("Workers: the plans of claiming and of the fenced writes")
-struct WorkerStoreTests {
+struct SQLiteWorkerStoreTests {
     @Test("a claim reads due jobs in order from jobs_due and leases from jobs_leased, never scanning jobs")
     func claimQueryPlan() throws {
         try StoreFixture.with { fixture in

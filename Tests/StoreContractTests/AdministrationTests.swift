@@ -2,7 +2,7 @@ import JobsCore
 import Testing
 
 @Suite("Store contract: Administration: organizations, keys, projects, jobs by id")
-struct AdministrationTests {
+struct ContractAdministrationTests {
     @Test("organizations are created and read back", arguments: StoreKind.allCases)
     func organizations(kind: StoreKind) throws {
         try ContractFixture.with(kind) { fixture in

@@ -2,7 +2,7 @@ import JobsCore
 import Testing
 
 @Suite("Store contract: Cancelling a job")
-struct CancelJobTests {
+struct ContractCancelJobTests {
     @Test("scheduled and running jobs are cancelled; final ones come back unchanged", arguments: StoreKind.allCases, JobStatus.allCases)
     func cancel(kind: StoreKind, status: JobStatus) throws {
         try ContractFixture.with(kind) { fixture in

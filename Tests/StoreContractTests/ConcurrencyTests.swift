@@ -5,7 +5,7 @@ import Testing
 
 
 @Suite("Store contract: Concurrent connections")
-struct ConcurrencyTests {
+struct ContractConcurrencyTests {
     static let threads = 8
 
     @Test("of 8 threads cancelling one job, exactly one cancels it and the rest are told it is not cancellable", arguments: StoreKind.allCases)

@@ -2,7 +2,7 @@ import JobsCore
 import Testing
 
 @Suite("Store contract: API queries: keys, projects, listing and reading jobs")
-struct JobQueryTests {
+struct ContractJobQueryTests {
     @Test("an active key gives its principal; unknown and revoked keys give nil", arguments: StoreKind.allCases)
     func principal(kind: StoreKind) throws {
         try ContractFixture.with(kind) { fixture in

@@ -1,3 +1,5 @@
+import ProcessSpawn
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,9 +17,8 @@ import Darwin
 /// (``waitForOutputOrInputSpace(timeout:)``), so a program that writes much before it reads cannot deadlock
 /// against the worker.
 ///
-/// Foundation's `Process` is not used: the programs it starts inherit the calling thread's signal mask (the
-/// worker blocks SIGTERM and SIGINT in every thread, to receive them with `sigwait`) and descriptors that are
-/// not close-on-exec.
+/// The program starts through ``ProcessSpawn`` (signals at their defaults: the worker blocks SIGTERM and SIGINT
+/// in every thread, to receive them with `sigwait`).
 ///
 /// The program's pid is also its process group's id, and it stays the program's until ``reap()``: a pid is not
 /// reused before its process is reaped. ``hasExited()`` therefore looks without reaping, and the group is only
@@ -68,62 +69,20 @@ final class ActionProcess {
             throw WorkerError.system("fcntl(O_NONBLOCK)")
         }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inputPipe.read, 0)
-        // Standard output joins the worker's standard error (before fd 2 is replaced by the pipe).
-        if fcntl(2, F_GETFD) >= 0 {
-            posix_spawn_file_actions_adddup2(&actions, 2, 1)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, errorPipe.write, 2)
-        closeFrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var everySignal = sigset_t()
-        sigemptyset(&everySignal)
-        for signal in Int32(1)...31 where signal != SIGKILL && signal != SIGSTOP {
-            sigaddset(&everySignal, signal)
-        }
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &everySignal)
-        // Group 0: a new group whose id is the program's pid.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        // The pipes must stay open until the program has its copies: their owners could otherwise be released
-        // right after their descriptors were last read, before the spawn.
-        let result = withExtendedLifetime((inputPipe, errorPipe)) {
-            // A program file written a moment ago may still be open for writing in another process that forked
-            // meanwhile (the descriptor lives in that child until its own exec): the kernel then refuses with
-            // ETXTBSY for a few milliseconds. Try again for up to half a second before calling it a failure.
-            var result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-            var attempts = 0
-            while result == ETXTBSY && attempts < 50 {
-                attempts += 1
-                usleep(10_000)
-                result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // Standard output joins the worker's standard error, when it has one.
+        let output: ProcessSpawn.Output = fcntl(2, F_GETFD) >= 0 ? .descriptor(2) : .nullDevice
+        let pid: pid_t
+        do {
+            // The pipes stay open until the program has its copies.
+            pid = try withExtendedLifetime((inputPipe, errorPipe)) { () throws(ProcessSpawn.Failure) -> pid_t in
+                try ProcessSpawn.spawn(
+                    executable, environment: environment, standardInput: inputPipe.read, standardOutput: output,
+                    standardError: errorPipe.write, newProcessGroup: true)
             }
-            return result
+        } catch {
+            throw WorkerError.system("cannot start \(executable)", code: error.code)
         }
         // The program has its copies; the worker's copies of its ends close with the pipes.
-        guard result == 0 else {
-            throw WorkerError.system("cannot start \(executable)", code: result)
-        }
         return ActionProcess(
             pid: pid, errorOutput: errorPipe.takeRead(), inputEnd: inputPipe.takeWrite(), input: input)
     }
@@ -249,20 +208,4 @@ final class ActionProcess {
         termination = ended
         return ended
     }
-
-    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), which Swift's Glibc module does not declare (it
-    /// is a GNU extension): looked up at run time. It closes, in the child, every descriptor from `lowest` on,
-    /// including those other threads opened without close-on-exec at that moment (a store connection's files, a
-    /// pipe of another job being set up). Without it (an older glibc), the worker's own descriptors are still
-    /// close-on-exec.
-    private static func closeFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) {
-        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let function = addCloseFrom else { return }
-        _ = unsafeBitCast(function, to: AddCloseFrom.self)(&actions, lowest)
-    }
-
-    // A function's address, set once: safe to share.
-    nonisolated(unsafe) private static let addCloseFrom: UnsafeMutableRawPointer? = {
-        dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np")
-    }()
 }

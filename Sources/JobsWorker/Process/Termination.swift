@@ -5,17 +5,17 @@ import Darwin
 #endif
 
 /// How a program ended, as `waitpid` reports it.
-public enum Termination: Sendable, Equatable, CustomStringConvertible {
+package enum Termination: Sendable, Equatable, CustomStringConvertible {
     /// It exited with this status.
     case exited(Int32)
     /// A signal ended it.
     case signaled(Int32)
 
     /// Whether it exited with status 0.
-    public var isSuccess: Bool { self == .exited(0) }
+    package var isSuccess: Bool { self == .exited(0) }
 
     /// `exited with status 3`, `killed by SIGKILL`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .exited(let status): return "exited with status \(status)"
         case .signaled(let signal): return "killed by \(Termination.name(of: signal))"
@@ -23,7 +23,7 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A signal's conventional name (`SIGTERM`), or `signal N`.
-    public static func name(of signal: Int32) -> String {
+    package static func name(of signal: Int32) -> String {
         let names: [Int32: String] = [
             SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
             SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",

@@ -1,4 +1,5 @@
 import JobsCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,14 +16,12 @@ import Darwin
 /// fenced on the lease in the store, so a result that comes too late (after a cancel, or after another worker
 /// took the job over) is refused there and changes nothing.
 final class JobRun: @unchecked Sendable {
-    // Safe to share: `stopRequested` is only touched with `lock` held; everything else is set in `init` and only
-    // read afterwards.
+    // Safe to share: `stopRequested` is a Mutex; everything else is set in `init` and only read afterwards.
     let claimed: ClaimedJob
     private let configuration: WorkerConfiguration
     private let baseEnvironment: [String]
     private let log: WorkerLog
-    private let lock = ConditionLock()
-    private var stopRequested = false
+    private let stopRequested = Mutex(false)
 
     /// - Parameter baseEnvironment: `NAME=value` entries every program gets, without the job's own variables.
     init(claimed: ClaimedJob, configuration: WorkerConfiguration, baseEnvironment: [String], log: WorkerLog) {
@@ -38,10 +37,10 @@ final class JobRun: @unchecked Sendable {
     /// Asks the run to stop its program because the worker is stopping: the program gets SIGTERM (SIGKILL after
     /// the grace period) and the job's lease is released instead of a result being written. Any thread.
     func requestStop() {
-        lock.withLock { stopRequested = true }
+        stopRequested.withLock { $0 = true }
     }
 
-    private var isStopRequested: Bool { lock.withLock { stopRequested } }
+    private var isStopRequested: Bool { stopRequested.withLock { $0 } }
 
     /// `job 12 (project 3, delete_user_data)`: how the log names the job.
     var subject: String {
@@ -69,13 +68,13 @@ final class JobRun: @unchecked Sendable {
 
         // Claims ask for the configured actions only; a job handed over by another way still fails plainly.
         guard let program = configuration.programs[job.action] else {
-            return finish(.failed, errors: "no program is configured for action \"\(job.action.rawValue)\"", ending)
+            return finish(.failed, cause: "no program is configured for action \"\(job.action.rawValue)\"", ending)
         }
         let values = [String(job.id), String(job.projectID), claimed.projectKey.rawValue, job.action.rawValue,
                       job.referenceID]
         guard !values.contains(where: { $0.utf8.contains(0) }) else {
             // A NUL would cut the variable short: the program would act on another user's id.
-            return finish(.failed, errors: "the job's reference id or action contains a NUL character", ending)
+            return finish(.failed, cause: "the job's reference id or action contains a NUL character", ending)
         }
         let environment = baseEnvironment + zip(Self.jobVariables, values).map { "\($0)=\($1)" }
         // The worker began to stop before this run got going: hand the job on without starting its program.
@@ -87,7 +86,7 @@ final class JobRun: @unchecked Sendable {
         } catch {
             // The client sees a plain message; the path and the system's reason go to the log.
             return finish(
-                .failed, errors: "the program for action \"\(job.action.rawValue)\" could not be started", ending,
+                .failed, cause: "the program for action \"\(job.action.rawValue)\" could not be started", ending,
                 note: "; \(error)")
         }
         return watch(process, ending)
@@ -203,10 +202,10 @@ final class JobRun: @unchecked Sendable {
             return release(ending, reason: "the worker is stopping\(stopped)")
         case .timedOut?:
             let limit = configuration.actionTimeout?.settingText ?? "its time limit"
-            return finish(.failed, errors: Self.errors("timed out after \(limit)", output), ending, note: stopped)
+            return finish(.failed, cause: "timed out after \(limit)", output: output, ending, note: stopped)
         case nil:
-            if termination.isSuccess { return finish(.completed, errors: nil, ending) }
-            return finish(.failed, errors: Self.errors(termination.description, output), ending)
+            if termination.isSuccess { return finish(.completed, cause: nil, ending) }
+            return finish(.failed, cause: termination.description, output: output, ending)
         }
     }
 
@@ -230,19 +229,22 @@ final class JobRun: @unchecked Sendable {
         }
     }
 
-    /// Ends the job as `status`, fenced on the lease; a store failure is tried again while the lease holds.
-    /// `note` ends the log line.
-    private func finish(_ status: JobStatus, errors: String?, _ ending: Ending, note: String = "") -> JobRunOutcome {
+    /// Ends the job as `status`, fenced on the lease; a store failure is tried again while the lease holds. The
+    /// job's `errors` are `cause` and the program's `output`; the log line names the cause only (the output may
+    /// name a user), and ends with `note`.
+    private func finish(
+        _ status: JobStatus, cause: String?, output: String = "", _ ending: Ending, note: String = ""
+    ) -> JobRunOutcome {
         let duration = ending.started.duration(to: .now)
         // Within the bound every stored job keeps, whatever the cause and the output held.
-        let errors = errors.map(Job.limitedErrors)
+        let errors = cause.map { Job.limitedErrors(Self.errors($0, output)) }
         let written = retryingWhileLeased(ending, "writing its result") { store in
             try store.finishJob(id: claimed.job.id, owner: configuration.owner, status: status, errors: errors,
                                 at: JobsAPI.now())
         }
         switch written {
         case .some(.some):
-            let reason = errors.map { ": \($0)" } ?? ""
+            let reason = cause.map { ": \($0)" } ?? ""
             log.write("\(subject): running → \(status.rawValue) after \(duration.logText)\(reason)\(note)")
             return status == .completed ? .completed : .failed(errors: errors ?? "")
         case .some(nil):

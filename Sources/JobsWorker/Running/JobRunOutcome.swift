@@ -1,7 +1,7 @@
 import JobsCore
 
 /// What became of one claimed job.
-public enum JobRunOutcome: Sendable, Equatable {
+package enum JobRunOutcome: Sendable, Equatable {
     /// The program exited with status 0; the job is `completed`.
     case completed
     /// The job is `failed`, with these `errors`.

@@ -79,6 +79,7 @@ run_checks() {
 JOBS_SCHEDULE_DELAY=0s
 JOBS_WORKER_ACTIONS="delete_user_data=/usr/share/jobs-api/actions/delete-user-data"
 JOBS_WORKER_POLL_SECONDS=0.2
+JOBS_WORKER_ACTION_ENV=USER_DATA_DIR
 USER_DATA_DIR=/srv/app-data
 EOF
     local user_dir

@@ -1,6 +1,6 @@
 import JobsCore
 
-extension Worker {
+extension JobRunner {
     /// The store connection for a run's thread. Opening it may fail for a moment (a database restarting, a
     /// network blip): it is tried again, after 0.25, 0.5, 1 and then every 2 s, as long as the job's lease leaves
     /// room for the run's first renewal (a watch interval, plus a second). Returns `nil` once that room is gone or

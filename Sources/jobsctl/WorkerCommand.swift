@@ -11,8 +11,10 @@ struct WorkerCommand: ParsableCommand {
         discussion: """
             The worker claims only jobs whose action it has a program for: a job of another action stays \
             scheduled (due, and visible as such) until a worker that runs it starts. Without any action the worker \
-            refuses to start. Each job runs its action's program directly (no shell), with the worker's environment plus JOB_ID, \
-            PROJECT_ID, PROJECT_KEY, ACTION and REFERENCE_ID, and the job's JSON on standard input. Exit status 0 \
+            refuses to start. Each job runs its action's program directly (no shell), with JOB_ID, PROJECT_ID, \
+            PROJECT_KEY, ACTION and REFERENCE_ID, and the job's JSON on standard input. Of the worker's own \
+            environment a program gets only PATH, LANG, LC_* and the variables named with --action-env, never \
+            JOBS_STORE nor PG* (they may hold the store's password). Exit status 0 \
             completes the job; another status, a signal or the timeout fails it, with the end of the program's \
             standard error as its errors. A cancelled job's program gets SIGTERM within about a second. Several \
             workers may share one store: a job is claimed by one worker at a time, under a lease it renews while \
@@ -21,7 +23,8 @@ struct WorkerCommand: ParsableCommand {
 
             Each option not given falls back to an environment variable: JOBS_WORKER_ACTIONS (NAME=EXECUTABLE \
             entries separated by spaces), JOBS_WORKER_CONCURRENCY, JOBS_WORKER_POLL_SECONDS, \
-            JOBS_WORKER_LEASE_SECONDS, JOBS_WORKER_ACTION_TIMEOUT, JOBS_WORKER_GRACE_SECONDS.
+            JOBS_WORKER_LEASE_SECONDS, JOBS_WORKER_ACTION_TIMEOUT, JOBS_WORKER_GRACE_SECONDS, JOBS_WORKER_ACTION_ENV \
+            (names separated by spaces).
 
             One line per job transition goes to standard error, and so does what programs write to their \
             standard output. SIGTERM or SIGINT: claim nothing more, let running programs finish for the grace \
@@ -29,7 +32,8 @@ struct WorkerCommand: ParsableCommand {
 
             Example:
               jobsctl worker --store /var/lib/jobs-api/jobs.sqlite3 \\
-                  --action delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data --concurrency 4
+                  --action delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data --concurrency 4 \\
+                  --action-env USER_DATA_DIR
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -43,6 +47,13 @@ struct WorkerCommand: ParsableCommand {
             "The program that carries out an action (repeatable; at least one, here or in JOBS_WORKER_ACTIONS), e.g. delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data. The worker claims only jobs of these actions.",
             valueName: "name=executable"))
     var actions: [String] = []
+
+    @Option(
+        name: .customLong("action-env"),
+        help: ArgumentHelp(
+            "A variable of the worker's environment that action programs get too, besides PATH, LANG and LC_* (repeatable), e.g. USER_DATA_DIR. Never JOBS_STORE nor PG*.",
+            valueName: "name"))
+    var actionEnvironment: [String] = []
 
     @Option(
         parsing: .unconditional,
@@ -87,7 +98,7 @@ struct WorkerCommand: ParsableCommand {
         // connect() checks that the store exists and is on the current schema, with a message naming the fix.
         _ = try connector.connect()
 
-        let worker = Worker(
+        let worker = JobRunner(
             configuration: settings,
             connect: { try connector.connectForAdministration(create: false) },
             log: .standardError(prefix: "jobs-worker"))
@@ -165,6 +176,11 @@ struct WorkerCommand: ParsableCommand {
             programs[program.action] = program
         }
 
+        let passed = actionEnvironment.isEmpty
+            ? (environment["JOBS_WORKER_ACTION_ENV"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+            : actionEnvironment
+        sources[.actionEnvironment] = actionEnvironment.isEmpty ? "JOBS_WORKER_ACTION_ENV:" : "--action-env"
+
         let limit: Duration?
         switch timeout {
         case .after(let duration)?: limit = duration
@@ -174,7 +190,8 @@ struct WorkerCommand: ParsableCommand {
         do {
             return try WorkerConfiguration(
                 programs: programs, concurrency: concurrency ?? 2, pollInterval: poll ?? .seconds(5),
-                lease: lease ?? .seconds(30), actionTimeout: limit, grace: grace ?? .seconds(10), runOnce: once)
+                lease: lease ?? .seconds(30), actionTimeout: limit, grace: grace ?? .seconds(10), runOnce: once,
+                actionEnvironment: passed)
         } catch let error where error.setting == .programs {
             // One line, not the usage: the option is not wrong, it is missing.
             throw CLIError(

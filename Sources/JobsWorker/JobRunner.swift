@@ -1,3 +1,4 @@
+import Foundation
 import JobsCore
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ import Darwin
 ///
 /// ``stop()`` (SIGTERM, SIGINT) ends claiming; running programs get ``WorkerConfiguration/grace`` to finish, then
 /// are stopped, and their leases released so that the next worker runs those jobs again at once.
-public final class Worker: @unchecked Sendable {
+public final class JobRunner: @unchecked Sendable {
     // Safe to share: the mutable state (`runs`, `stopRequests`, `stopReason`, `tally`) is only touched with
     // `state` held; the rest is set in `init`.
 
@@ -30,7 +31,7 @@ public final class Worker: @unchecked Sendable {
     let log: WorkerLog
     private let baseEnvironment: [String]
 
-    private let state = ConditionLock()
+    private let state = NSCondition()
     private var runs: [Int64: JobRun] = [:]
     private var stopRequests = 0
     private var stopReason: String?
@@ -38,18 +39,20 @@ public final class Worker: @unchecked Sendable {
 
     /// - Parameters:
     ///   - connect: opens a connection of the calling thread's own; called once by ``run()`` and once per job.
-    ///   - environment: the environment every program inherits (`NAME=value`), the worker's own by default;
-    ///     the job's variables (`JOB_ID`, …) replace any of the same name.
+    ///   - environment: the environment programs inherit from (`NAME=value`), the worker's own by default; only
+    ///     the variables ``WorkerConfiguration/passesToActions(_:)`` allows go through, and the job's variables
+    ///     (`JOB_ID`, …) replace any of the same name.
     public init(
         configuration: WorkerConfiguration, connect: @escaping Connect, log: WorkerLog,
-        environment: [String] = Worker.processEnvironment()
+        environment: [String] = JobRunner.processEnvironment()
     ) {
         self.configuration = configuration
         self.connect = connect
         self.log = log
         let jobVariables = Set(JobRun.jobVariables)
         baseEnvironment = environment.filter { entry in
-            !jobVariables.contains(String(entry.prefix { $0 != "=" }))
+            let name = String(entry.prefix { $0 != "=" })
+            return !jobVariables.contains(name) && configuration.passesToActions(name)
         }
     }
 
