@@ -22,7 +22,7 @@ final class JobsRequestHandler: FastCGIHandler {
         self.log = log
     }
 
-    func respond(to request: FastCGIRequest) -> FastCGIResponse {
+    func respond(to request: FastCGIRequest) -> [UInt8] {
         let started = Self.monotonicMicroseconds()
         let apiRequest = APIRequest(request)
         let outcome = api.respond(to: apiRequest, store: store)
@@ -56,7 +56,7 @@ final class JobsRequestHandler: FastCGIHandler {
         }
         log.write(line)
 
-        return FastCGIResponse(status: status, headers: outcome.response.headers, body: outcome.response.body)
+        return outcome.response.cgiEncoded()
     }
 
     /// Writes the route of a request: `/public/KEY/jobs`, `/public/KEY/jobs/ID`, `/public/KEY/users/:userId`,

@@ -107,9 +107,7 @@ final class ServerThread: Sendable {
             }
 
             state.beginRequest(thread: index, at: MonotonicClock.milliseconds())
-            let request = slot.copyRequest()
-            let response = handler.respond(to: request)
-            slot.write(response.encoded(includingBody: !request.isHead))
+            slot.write(handler.respond(to: slot.copyRequest()))
             slot.finish()
             state.countRequest(thread: index)
         }
