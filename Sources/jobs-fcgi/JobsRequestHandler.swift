@@ -29,7 +29,7 @@ final class JobsRequestHandler: FastCGIHandler {
         let elapsed = max(0, Self.monotonicMicroseconds() - started)
 
         let status = outcome.response.status
-        // Built as bytes in one buffer sized up front: Strings and interpolation cost several times more.
+        // Built as bytes in one buffer sized up front: this runs on every request.
         var line = LogLine(capacity: 160)
         if Self.isLoggable(method: apiRequest.method) {
             line.append(contentsOf: apiRequest.method)

@@ -59,9 +59,7 @@ final class ServerThread: Sendable {
 
         serving: while true {
             // A kept connection is this thread's own; otherwise accept a new one. Every idle thread waits in
-            // `accept` at once, without the mutex libfcgi's `examples/threaded.c` takes around it: Linux hands
-            // each connection to one waiting thread, and the mutex cost a futex wait, a wake-up and a context
-            // switch per request once the threads were busy.
+            // `accept` at once, without an accept mutex: Linux hands each connection to one waiting thread.
             if !slot.holdsConnection {
                 guard state.beginWaiting(thread: index) else { break serving }
                 let status = slot.acceptConnection()
