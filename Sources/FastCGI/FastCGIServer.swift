@@ -22,14 +22,14 @@ import Darwin
 /// that response. libfcgi's stop is final, so a process runs a server once.
 public final class FastCGIServer: Sendable {
     /// Where connections come from.
-    public let listener: FastCGIListener
+    let listener: FastCGIListener
     /// How many requests are served at once: one thread each.
-    public let threadCount: Int
+    let threadCount: Int
     /// Where the server's own events go (an accept that keeps failing); one line per call.
-    public let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     /// The service manager to tell that the server is ready (`READY=1`, once every thread runs), alive
     /// (`WATCHDOG=1`, while its threads make progress) and stopping; `nil` for none.
-    public let notifier: ServiceNotifier?
+    let notifier: ServiceNotifier?
 
     /// How `run` ended.
     public struct Shutdown: Sendable {
