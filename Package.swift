@@ -78,6 +78,8 @@ let package = Package(
 
         .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore", "JobsTesting"]),
         .testTarget(name: "StandardErrorLogTests", dependencies: ["StandardErrorLog"]),
+        // The FastCGI layer without nginx: the request-head check on byte buffers and socket pairs.
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "FuzzingTests", dependencies: ["JobsFuzzing", "JobsCore", "JobsTesting"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "JobsCore", "JobsTesting"]),
         // The store contract, run on every engine: SQLite and a real PostgreSQL server.

@@ -12,7 +12,7 @@ public struct FastCGIError: Error, CustomStringConvertible, Sendable {
     /// What failed, in words.
     public var message: String
 
-    public init(_ message: String, code: Int32? = nil) {
+    init(_ message: String, code: Int32? = nil) {
         self.message = message
         self.code = code
     }

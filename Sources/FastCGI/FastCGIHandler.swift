@@ -3,6 +3,7 @@
 /// The server makes one handler per thread, on that thread, and calls it only from there: a handler may own
 /// resources that must not be shared between threads (a database connection) and needs no locking of its own.
 public protocol FastCGIHandler: AnyObject {
-    /// The response to `request`. Called once per request; what it returns is written to the web server.
-    func respond(to request: FastCGIRequest) -> FastCGIResponse
+    /// The CGI response to `request` (a `Status:` line, header lines, a blank line, the body), written to the web
+    /// server as it is. Called once per request.
+    func respond(to request: FastCGIRequest) -> [UInt8]
 }

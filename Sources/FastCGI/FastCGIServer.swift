@@ -1,5 +1,6 @@
 import CFastCGI
 import StandardErrorLog
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,14 +22,14 @@ import Darwin
 /// that response. libfcgi's stop is final, so a process runs a server once.
 public final class FastCGIServer: Sendable {
     /// Where connections come from.
-    public let listener: FastCGIListener
+    let listener: FastCGIListener
     /// How many requests are served at once: one thread each.
-    public let threadCount: Int
+    let threadCount: Int
     /// Where the server's own events go (an accept that keeps failing); one line per call.
-    public let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     /// The service manager to tell that the server is ready (`READY=1`, once every thread runs), alive
     /// (`WATCHDOG=1`, while its threads make progress) and stopping; `nil` for none.
-    public let notifier: ServiceNotifier?
+    let notifier: ServiceNotifier?
 
     /// How `run` ended.
     public struct Shutdown: Sendable {
@@ -66,14 +67,6 @@ public final class FastCGIServer: Sendable {
         self.notifier = notifier
     }
 
-    /// A server on a listener opened for `address`.
-    public convenience init(
-        listening address: FastCGIListenAddress, threadCount: Int = FastCGIServer.defaultThreadCount,
-        log: @escaping @Sendable (String) -> Void = StandardError.writeLine
-    ) throws {
-        self.init(listener: try FastCGIListener(address), threadCount: threadCount, log: log)
-    }
-
     /// Serves requests until a stop signal arrives, then returns once every request in flight is answered.
     ///
     /// Each thread calls `makeHandler` once, on that thread, and answers all its requests with that handler. If
@@ -91,13 +84,13 @@ public final class FastCGIServer: Sendable {
         guard FCGX_Init() == 0 else { throw FastCGIError("FCGX_Init failed") }
         try ShutdownSignals.install(waking: wake)
 
-        let state = ServerState(workerCount: threadCount)
+        let state = ServerState(threadCount: threadCount)
         var threads: [pthread_t] = []
         for index in 0..<threadCount {
-            let worker = Worker(
+            let serverThread = ServerThread(
                 index: index, state: state, listener: listener, wake: wake,
                 makeHandler: makeHandler, log: log)
-            switch worker.start() {
+            switch serverThread.start() {
             case .success(let thread):
                 threads.append(thread)
             case .failure(let error):
@@ -117,7 +110,7 @@ public final class FastCGIServer: Sendable {
         return Shutdown(signal: ShutdownSignals.received, requestsServed: state.requestsServed)
     }
 
-    /// Waits for a reason to stop (a signal, a failure, a thread that ended), then stops the workers: none starts
+    /// Waits for a reason to stop (a signal, a failure, a thread that ended), then stops the threads: none starts
     /// waiting for a request any more, and the ones waiting are interrupted until every thread has ended.
     private func supervise(_ threads: [pthread_t], state: ServerState, wake: WakePipe) {
         var stopping = false
@@ -134,7 +127,7 @@ public final class FastCGIServer: Sendable {
             }
             if state.endedCount >= threads.count { return }
             if stopping {
-                state.interruptWaitingWorkers(threads, with: ShutdownSignals.wakeSignal)
+                state.interruptWaitingThreads(threads, with: ShutdownSignals.wakeSignal)
             }
             var timeout = stopping ? 50 : -1
             if let watchdogMilliseconds, let pingEvery {
@@ -153,19 +146,12 @@ public final class FastCGIServer: Sendable {
     }
 
     /// libfcgi's shutdown flag cannot be cleared: once a server has stopped, accepting fails for good.
-    private static let processClaim = ProcessClaim()
-
-    private final class ProcessClaim: @unchecked Sendable {
-        // `@unchecked Sendable`: `claimed` is only touched while holding `mutex`.
-        let mutex = PThreadMutex()
-        var claimed = false
-    }
+    private static let processClaimed = Mutex(false)
 
     private static func claimProcess() throws {
-        let claim = processClaim
-        try claim.mutex.withLock {
-            guard !claim.claimed else { throw FastCGIError("a process runs one FastCGI server, once") }
-            claim.claimed = true
+        try processClaimed.withLock { claimed in
+            guard !claimed else { throw FastCGIError("a process runs one FastCGI server, once") }
+            claimed = true
         }
     }
 }

@@ -2,31 +2,18 @@ import FastCGI
 import JobsCore
 
 extension APIRequest {
-    /// The API's view of a FastCGI request: `REQUEST_URI` up to its first `?` as the path, `QUERY_STRING` (or,
-    /// without it, the rest of `REQUEST_URI`) as the query, the `Authorization` header and the client's address.
+    /// The API's view of a FastCGI request: `REQUEST_URI`, `QUERY_STRING`, the `Authorization` header and the
+    /// client's address, split into path and query by ``APIRequest/init(method:requestURI:queryString:authorization:clientAddress:)``.
     ///
     /// nginx passes `REQUEST_URI` as the client sent it, raw bytes included. Each byte that may not stand in a
     /// URI as it is (controls, space, DEL, anything non-ASCII) is percent-encoded here, which leaves the meaning
     /// unchanged (`/users/é` and `/users/%C3%A9` name the same user) while the API's percent-decoding still sees
     /// invalid UTF-8 for what it is.
     public init(_ request: FastCGIRequest) {
-        let uri = request.withBytes(ofParam: "REQUEST_URI", Self.uriText) ?? ""
-        let path: String
-        var query: String
-        if let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            path = String(uri[..<mark])
-            query = String(uri[uri.utf8.index(after: mark)...])
-        } else {
-            path = uri
-            query = ""
-        }
-        if let queryString = request.withBytes(ofParam: "QUERY_STRING", Self.uriText) {
-            query = queryString
-        }
         self.init(
             method: request.method ?? "",
-            path: path,
-            query: query,
+            requestURI: request.withBytes(ofParam: "REQUEST_URI", Self.uriText) ?? "",
+            queryString: request.withBytes(ofParam: "QUERY_STRING", Self.uriText),
             authorization: request.authorization,
             clientAddress: request.remoteAddress)
     }

@@ -1,6 +1,6 @@
-import FastCGI
 import Foundation
 import JobsCore
+import JobsFastCGI
 
 /// The promises every API response keeps, whatever the request: a status the contract lists (never a 5xx with a
 /// working store), a JSON object body with `data` (200) or a non-empty `error`, the headers that go with the
@@ -41,15 +41,19 @@ enum ResponseCheck {
         }
         try require(
             !String(decoding: response.body, as: UTF8.self).contains(FuzzFixture.key), "the body echoes the API key")
-        try checkEncoding(FastCGIResponse(status: status, headers: response.headers, body: response.body))
+        try checkEncoding(response)
         return value
     }
 
     /// The CGI head is `Status: NNN reason`, header lines of a token, `: ` and a value without control
     /// characters, one matching `Content-Length`, a blank line; then exactly the body.
-    static func checkEncoding(_ response: FastCGIResponse) throws(FuzzFinding) {
-        let bytes = response.encoded()
-        let headOnly = response.encoded(includingBody: false)
+    static func checkEncoding(_ response: APIResponse) throws(FuzzFinding) {
+        var full = response
+        full.includesBody = true
+        var head = response
+        head.includesBody = false
+        let bytes = full.cgiEncoded()
+        let headOnly = head.cgiEncoded()
         try require(bytes.starts(with: headOnly), "the HEAD encoding is not the head of the full one")
         try require(Array(bytes[headOnly.count...]) == response.body, "the body is not written as it is")
         try require(headOnly.count >= 4 && headOnly.suffix(4).elementsEqual("\r\n\r\n".utf8), "the head does not end with a blank line")

@@ -386,7 +386,7 @@ struct APIRateLimitTests {
 
     func send(_ api: JobsAPI, _ store: InMemoryJobStore, key: String?, from address: String) -> APIResponse {
         api.respond(
-            to: APIRequest(method: "GET", path: "/public/\(Fixture.projectKey)/jobs", query: "",
+            to: APIRequest(method: "GET", requestURI: "/public/\(Fixture.projectKey)/jobs",
                            authorization: key.map { "Bearer \($0)" }, clientAddress: address),
             store: store
         ).response

@@ -13,7 +13,7 @@ public enum FastCGIListenAddress: Sendable, Equatable, CustomStringConvertible {
     public static let defaultSocketMode: UInt16 = 0o660
 
     /// The longest Unix-domain socket path, in bytes (`sizeof(sun_path)` less the terminating NUL).
-    public static let maximumSocketPathLength = 107
+    static let maximumSocketPathLength = 107
 
     /// Reads `unix:PATH`, `HOST:PORT`, `:PORT` (every address), or `[IPv6]:PORT`. Ports are decimal, 1–65535.
     /// `mode` applies to a Unix-domain socket.

@@ -15,7 +15,7 @@ public final class FastCGIListener: Sendable {
     /// The address this listener was made for.
     public let address: FastCGIListenAddress
     /// The listening descriptor, for `FCGX_InitRequest`.
-    public let fileDescriptor: Int32
+    let fileDescriptor: Int32
     /// What the socket is bound to, as `getsockname` says (`unix:/run/jobs.sock`, `127.0.0.1:9000`).
     public let boundAddress: String
 

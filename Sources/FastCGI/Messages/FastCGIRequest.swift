@@ -15,11 +15,11 @@ import Darwin
 /// them on every request would cost more than the lookups it saves.
 public struct FastCGIRequest: Sendable {
     /// One param: its name and its value's bytes.
-    public struct Param: Sendable, Equatable {
-        public var name: String
-        public var value: [UInt8]
+    package struct Param: Sendable, Equatable {
+        package var name: String
+        package var value: [UInt8]
 
-        public init(name: String, value: [UInt8]) {
+        package init(name: String, value: [UInt8]) {
             self.name = name
             self.value = value
         }
@@ -38,7 +38,7 @@ public struct FastCGIRequest: Sendable {
     private let fields: [Field]
 
     /// A request with these params (the first of two with the same name counts).
-    public init(params: [Param]) {
+    package init(params: [Param]) {
         var storage: [UInt8] = []
         var fields: [Field] = []
         fields.reserveCapacity(params.count)
@@ -61,7 +61,7 @@ public struct FastCGIRequest: Sendable {
     }
 
     /// Every param, in the order the web server sent them.
-    public var params: [Param] {
+    package var params: [Param] {
         fields.map { field in
             Param(
                 name: String(decoding: storage[field.nameStart..<field.valueStart], as: UTF8.self),
@@ -70,12 +70,12 @@ public struct FastCGIRequest: Sendable {
     }
 
     /// The value of the param `name`, decoded as UTF-8 (invalid sequences become U+FFFD); `nil` if absent.
-    public subscript(param name: String) -> String? {
+    subscript(param name: String) -> String? {
         withBytes(ofParam: name) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The raw bytes of the param `name`; `nil` if absent.
-    public func bytes(ofParam name: String) -> [UInt8]? {
+    package func bytes(ofParam name: String) -> [UInt8]? {
         withBytes(ofParam: name) { Array($0) }
     }
 
@@ -104,25 +104,17 @@ public struct FastCGIRequest: Sendable {
 
     /// `REQUEST_METHOD`, e.g. `GET`.
     public var method: String? { self[param: "REQUEST_METHOD"] }
-    /// `REQUEST_URI`: the path and query as the client sent them, still percent-encoded.
-    public var requestURI: String? { self[param: "REQUEST_URI"] }
-    /// `QUERY_STRING`, without the `?`.
-    public var queryString: String? { self[param: "QUERY_STRING"] }
     /// The `Authorization` request header (`HTTP_AUTHORIZATION`).
     public var authorization: String? { self[param: "HTTP_AUTHORIZATION"] }
     /// The client's address as the web server saw it (`REMOTE_ADDR`).
     public var remoteAddress: String? { self[param: "REMOTE_ADDR"] }
-    /// Whether this is a `HEAD` request, whose response the server writes without a body.
-    public var isHead: Bool {
-        withBytes(ofParam: "REQUEST_METHOD") { $0.elementsEqual("HEAD".utf8) } ?? false
-    }
 }
 
 extension FastCGIRequest {
     /// Copies a libfcgi params array (`NAME=value` C strings up to a NULL entry): the array is freed by
     /// `FCGX_Finish_r`, so nothing may point into it afterwards. An entry without `=` is a name with an empty
-    /// value. Public so that fuzz targets can feed it arrays shaped like libfcgi's.
-    public init(copyingEnvironment environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+    /// value.
+    package init(copyingEnvironment environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
         guard let environment else {
             self.init(storage: [], fields: [])
             return

@@ -8,12 +8,10 @@ import Darwin
 /// the responder role, then `PARAMS` up to the empty one that ends them) must arrive whole and sane within a time
 /// limit. Only then does `FCGX_Accept_r` read it, from bytes already checked.
 ///
-/// Why: libfcgi allocates each param as its two declared lengths (up to 2^31 - 1 each) before reading it, and
-/// aborts the process when `malloc` fails (an `assert` in its `Malloc`): one 20-byte record from anyone who can
-/// reach the socket killed every request of the process, or, when the allocation succeeded, held gigabytes and a
-/// thread while waiting for the bytes. And libfcgi waits for a request's first bytes without a time limit, so a
-/// connection opened and left idle held a thread forever. Here a pair must fit in the params that were sent, the
-/// head must fit in ``maximumHeadBytes``, and a connection that does not deliver a whole head in time is closed.
+/// Why: libfcgi allocates each param as its two declared lengths (up to 2^31 - 1 each) before reading it and
+/// aborts the process when `malloc` fails, and it waits for a request's first bytes without a time limit. Here a
+/// pair must fit in the params that were sent, the head must fit in ``maximumHeadBytes``, and a connection that
+/// does not deliver a whole head in time is closed.
 enum RequestHeadCheck {
     /// The longest request head (records up to the end of the params) accepted, in bytes: nginx's params for a
     /// request with 64 KiB of headers take about 70 KiB.

@@ -133,10 +133,10 @@ final class RequestSlot {
     ///
     /// A connection the web server asked to keep (`FCGI_KEEP_CONN`) stays open, positioned at the next request,
     /// when the rest of the input was read in time; any other connection is closed here at once. libfcgi's own
-    /// close is never used: after `shutdown(SHUT_WR)` it waits up to 2 s per read for the peer to close its side,
-    /// so a thread spent most of a request waiting for nginx to get round to closing the connection. That wait
-    /// guards against a TCP reset making the peer drop the answer while input it sent is still unread; here the
-    /// input is read to its end first (with a deadline), and whatever is still queued is read before closing.
+    /// close is never used: after `shutdown(SHUT_WR)` it waits up to 2 s per read for the peer to close its side.
+    /// That wait guards against a TCP reset making the peer drop the answer while input it sent is still unread;
+    /// here the input is read to its end first (with a deadline), and whatever is still queued is read before
+    /// closing.
     func finish() {
         let inputEnded = discardInput()
         let keep = request.pointee.keepConnection != 0 && inputEnded

@@ -2,8 +2,9 @@ import Foundation
 
 /// The Jobs API: turns an ``APIRequest`` into an ``APIResponse`` using one store connection.
 ///
-/// Checks run in the contract's order: authentication (401), route and method (404, 405), project (404), then
-/// parameters (400), then the job itself. Every failure is an ``APIError`` rendered as `{"error": …}`.
+/// A request is read once (``RoutedRequest``), looked up in the store once, and answered once. Checks run in
+/// the contract's order: authentication (401), route and method (404, 405), project (404), then parameters
+/// (400), then the job itself. Every failure is an ``APIError`` rendered as `{"error": …}`.
 public struct JobsAPI: Sendable {
     /// When new deletion jobs become due.
     public var scheduleDelay: ScheduleDelay
@@ -13,6 +14,7 @@ public struct JobsAPI: Sendable {
     /// Refuses, with 429, a client address that failed authentication too often; `nil` limits nothing.
     public var failedAuthenticationLimiter: FailedAuthenticationLimiter?
 
+    /// An API whose deletion jobs become due after `scheduleDelay`, reading the time from `clock`.
     public init(
         scheduleDelay: ScheduleDelay = .nextMidnight, clock: @escaping @Sendable () -> Int64 = JobsAPI.now,
         failedAuthenticationLimiter: FailedAuthenticationLimiter? = nil
@@ -30,11 +32,14 @@ public struct JobsAPI: Sendable {
     /// What answering one request produced: the response, who asked (for the log) and, for a 5xx, the detail
     /// that the log needs and the client must not see.
     public struct Outcome: Sendable {
+        /// What the client gets.
         public var response: APIResponse
+        /// The key that authenticated the request; `nil` when none did.
         public var principal: Principal?
+        /// For a 5xx, what went wrong, for the log only.
         public var diagnostic: String?
         /// The request's path as a log line may show it: see ``LoggedPath``.
-        public var path: LoggedPath = .other
+        public var path: LoggedPath
         /// The job a user deletion created, or met in its 409: what traces such a request in the log instead of
         /// its user id.
         public var jobID: Int64?
@@ -44,23 +49,23 @@ public struct JobsAPI: Sendable {
     /// form (letters and digits), a job id only when it is a number, and never a user id — nor any other text a
     /// client put in a path, which might be one (a path matching no route is not shown at all).
     public enum LoggedPath: Sendable, Equatable {
+        /// `/public/{projectKey}/jobs`.
         case jobs(projectKey: Substring?)
+        /// `/public/{projectKey}/jobs/{jobId}`.
         case job(projectKey: Substring?, jobID: Int64?)
+        /// `/public/{projectKey}/users/{userId}`.
         case user(projectKey: Substring?)
+        /// Any other path.
         case other
 
-        init(_ target: Target) {
-            guard let route = target.route else {
-                self = .other
-                return
-            }
-            let key = route.projectKey
+        init(_ route: RoutedRequest.Route, jobID: Int64?) {
+            let key = route.key
             let shownKey = (1...64).contains(key.utf8.count)
                 && key.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
                 ? key : nil
-            switch route {
+            switch route.kind {
             case .jobs: self = .jobs(projectKey: shownKey)
-            case .job(_, let rawID): self = .job(projectKey: shownKey, jobID: target.jobID ?? (try? JobsAPI.jobID(rawID)))
+            case .job: self = .job(projectKey: shownKey, jobID: jobID)
             case .user: self = .user(projectKey: shownKey)
             }
         }
@@ -68,21 +73,27 @@ public struct JobsAPI: Sendable {
 
     /// Answers one request. Never throws: every failure becomes an error response.
     public func respond(to request: APIRequest, store: any JobStore) -> Outcome {
-        let target = Target(request)
-        var outcome = Outcome(response: APIError.internalError.response, path: LoggedPath(target))
+        let routed = RoutedRequest(request)
+        var principal: Principal?
+        var jobID: Int64?
+        var diagnostic: String?
+        var response: APIResponse
         do {
-            let lookup = try limitedLookup(request, target: target, store: store)
-            outcome.principal = lookup.principal
-            outcome.response = try route(request, target: target, lookup: lookup, store: store, jobID: &outcome.jobID)
+            let lookup = try limitedLookup(request, routed: routed, store: store)
+            principal = lookup.principal
+            response = try answer(routed, lookup: lookup, store: store, jobID: &jobID)
         } catch let error as APIError {
-            outcome.response = error.response
+            response = error.response
         } catch let error as StoreError {
-            outcome.response = (error.kind == .unavailable ? APIError.storeUnavailable : .internalError).response
-            outcome.diagnostic = "store: \(error.message)"
+            response = (error.kind == .unavailable ? APIError.storeUnavailable : .internalError).response
+            diagnostic = "store: \(error.message)"
         } catch {
-            outcome.diagnostic = "\(error)"
+            response = APIError.internalError.response
+            diagnostic = "\(error)"
         }
-        return outcome
+        response.includesBody = !routed.isHead
+        return Outcome(
+            response: response, principal: principal, diagnostic: diagnostic, path: routed.loggedPath, jobID: jobID)
     }
 
     // MARK: Authentication
@@ -100,14 +111,14 @@ public struct JobsAPI: Sendable {
         status: 401, message: "Invalid or revoked API key",
         headers: [("WWW-Authenticate", "Bearer realm=\"\(realm)\", error=\"invalid_token\"")])
 
-    /// ``authenticatedLookup(_:target:store:)``, counting failures per client network: a failure from a network
+    /// ``authenticatedLookup(_:routed:store:)``, counting failures per client network: a failure from a network
     /// over its limit is answered 429 instead of 401. A valid key is never refused, whoever else shares its address.
-    func limitedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
+    func limitedLookup(_ request: APIRequest, routed: RoutedRequest, store: any JobStore) throws -> RequestLookup {
         guard let limiter = failedAuthenticationLimiter, let address = request.clientAddress else {
-            return try authenticatedLookup(request, target: target, store: store)
+            return try authenticatedLookup(request, routed: routed, store: store)
         }
         do {
-            return try authenticatedLookup(request, target: target, store: store)
+            return try authenticatedLookup(request, routed: routed, store: store)
         } catch let error as APIError where error.status == 401 {
             let now = clock()
             if let wait = limiter.retryAfter(address: address, now: now) {
@@ -121,194 +132,56 @@ public struct JobsAPI: Sendable {
         }
     }
 
-    /// The store's ``RequestLookup`` for the request's key and target, or 401 when the key is missing, malformed,
-    /// unknown or revoked. One store call reads the key, the project and the job together; what the target asked
-    /// for is judged afterwards, in the contract's order (see ``route(_:target:lookup:store:jobID:)``).
-    func authenticatedLookup(_ request: APIRequest, target: Target, store: any JobStore) throws -> RequestLookup {
+    /// The store's ``RequestLookup`` for the request's key, project and job, or 401 when the key is missing,
+    /// malformed, unknown or revoked. One store call reads the three together.
+    func authenticatedLookup(_ request: APIRequest, routed: RoutedRequest, store: any JobStore) throws
+        -> RequestLookup
+    {
         switch BearerCredentials(header: request.authorization) {
         case .missing: throw Self.missingCredentials
         case .malformed: throw Self.malformedCredentials
         case .token(let token):
-            let invalid = Self.invalidKey
-            guard BearerCredentials.isWellFormed(token) else { throw invalid }
+            guard BearerCredentials.isWellFormed(token) else { throw Self.invalidKey }
             let lookup = try store.lookUp(
-                keyHash: APIKeyHash(of: token), projectKey: target.projectKey, jobID: target.jobID, at: clock())
-            guard lookup.principal != nil else { throw invalid }
+                keyHash: APIKeyHash(of: token), projectKey: routed.projectKey, jobID: routed.jobID, at: clock())
+            guard lookup.principal != nil else { throw Self.invalidKey }
             return lookup
         }
     }
 
-    // MARK: Routing
+    // MARK: Answering
 
-    /// The routes of the API, matched on raw (still encoded) path segments.
-    enum Route {
-        case jobs(projectKey: Substring)
-        case job(projectKey: Substring, jobID: Substring)
-        case user(projectKey: Substring, userID: Substring)
-
-        // Built once: an array literal in `allowedMethods` would be allocated on every request.
-        private static let jobsMethods = ["GET", "HEAD"]
-        private static let jobMethods = ["GET", "HEAD", "DELETE"]
-        private static let userMethods = ["DELETE"]
-
-        var allowedMethods: [String] {
-            switch self {
-            case .jobs: return Self.jobsMethods
-            case .job: return Self.jobMethods
-            case .user: return Self.userMethods
-            }
-        }
-
-        /// Matches `/public/{projectKey}/jobs`, `/public/{projectKey}/jobs/{jobId}` and
-        /// `/public/{projectKey}/users/{userId}`, segments split at every `/` (empty ones count).
-        init?(path: String) {
-            // Split over the UTF-8 bytes (`/` is ASCII, so no boundary falls inside a character), stopping past
-            // five segments, and compare the fixed ones byte for byte: `split` and `Substring ==` on characters
-            // cost several times more on every request.
-            let utf8 = path.utf8
-            guard utf8.first == UInt8(ascii: "/") else { return nil }
-            var start = utf8.index(after: utf8.startIndex)
-            var segments: [Substring] = []
-            segments.reserveCapacity(4)
-            while true {
-                guard segments.count < 4 else { return nil }  // a sixth segment
-                let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
-                segments.append(Substring(utf8[start..<end]))
-                guard end != utf8.endIndex else { break }
-                start = utf8.index(after: end)
-            }
-            // segments holds the path's segments after the leading empty one.
-            guard segments.count >= 3, Self.segment(segments[0], is: "public") else { return nil }
-            switch segments.count {
-            case 3 where Self.segment(segments[2], is: "jobs"):
-                self = .jobs(projectKey: segments[1])
-            case 4 where Self.segment(segments[2], is: "jobs"):
-                self = .job(projectKey: segments[1], jobID: segments[3])
-            case 4 where Self.segment(segments[2], is: "users"):
-                self = .user(projectKey: segments[1], userID: segments[3])
-            default:
-                return nil
-            }
-        }
-
-        private static func segment(_ segment: Substring, is literal: StaticString) -> Bool {
-            literal.withUTF8Buffer { segment.utf8.elementsEqual($0) }
-        }
-
-        var projectKey: Substring {
-            switch self {
-            case .jobs(let key), .job(let key, _), .user(let key, _): return key
+    /// Answers an authenticated request; a user deletion sets `jobID` to the job it created or met.
+    func answer(_ routed: RoutedRequest, lookup: RequestLookup, store: any JobStore, jobID: inout Int64?) throws
+        -> APIResponse
+    {
+        switch routed.target {
+        case .refused(let error):
+            throw error
+        case .project(_, let endpoint):
+            guard let projectID = lookup.projectID else { throw APIError.projectNotFound }
+            switch try endpoint.get() {
+            case .listJobs(let page):
+                return try listJobs(projectID: projectID, page: page, store: store)
+            case .readJob:
+                // Read with the project, by the same lookup.
+                guard let job = lookup.job else { throw APIError.jobNotFound }
+                return .success { job.write(to: &$0) }
+            case .cancelJob(let id):
+                return try cancelJob(id: id, projectID: projectID, store: store)
+            case .deleteUserData(let userID):
+                return try requestUserDeletion(userID: userID, projectID: projectID, store: store, jobID: &jobID)
             }
         }
     }
 
-    /// What the path and the method ask the store for, worked out before authentication so that one store call
-    /// can read the key, the project and the job together. Nothing here is judged yet: a path that matches no
-    /// route or a method it does not allow asks for no project, a malformed job id for no job, and the errors are
-    /// raised by ``route(_:target:lookup:store:jobID:)`` after authentication, in the contract's order.
-    struct Target {
-        let route: Route?
-        /// The decoded project key, when the route and method are right and the key is well formed.
-        let projectKey: ProjectKey?
-        /// The job to read with the project: a `GET` or `HEAD` of one job with a well-formed id.
-        let jobID: Int64?
-
-        init(_ request: APIRequest) {
-            route = Route(path: request.path)
-            guard let route, route.allowedMethods.contains(request.method) else {
-                projectKey = nil
-                jobID = nil
-                return
-            }
-            let rawKey = route.projectKey
-            // A key is 20 letters and digits: one without `%` is read as it is, without decoding.
-            projectKey = rawKey.utf8.contains(UInt8(ascii: "%"))
-                ? (try? PercentDecoding.decode(rawKey.utf8)).flatMap { ProjectKey($0) } : ProjectKey(String(rawKey))
-            if case .job(_, let rawID) = route, request.method != "DELETE" {
-                jobID = try? JobsAPI.jobID(rawID)
-            } else {
-                jobID = nil
-            }
-        }
-    }
-
-    /// Answers the request the target describes; a user deletion sets `jobID` to the job it created or met.
-    func route(
-        _ request: APIRequest, target: Target, lookup: RequestLookup, store: any JobStore, jobID: inout Int64?
-    ) throws -> APIResponse {
-        guard let route = target.route else { throw APIError.routeNotFound }
-        let method = request.method == "HEAD" ? "GET" : request.method
-        guard route.allowedMethods.contains(request.method) else {
-            throw APIError.methodNotAllowed(allowed: route.allowedMethods)
-        }
-        guard let projectID = lookup.projectID else { throw APIError.projectNotFound }
-
-        switch (route, method) {
-        case (.jobs, _):
-            return try listJobs(projectID: projectID, query: QueryParameters(request.query), store: store)
-        case (.job, "GET"):
-            // The id was parsed with the target (no id: malformed) and looked up with the project.
-            guard target.jobID != nil else { throw APIError.invalidJobID }
-            guard let job = lookup.job else { throw APIError.jobNotFound }
-            return .success { job.write(to: &$0) }
-        case (.job(_, let rawID), _):
-            return try cancelJob(id: Self.jobID(rawID), projectID: projectID, store: store)
-        case (.user(_, let rawUserID), _):
-            return try requestUserDeletion(
-                userID: Self.userID(rawUserID), projectID: projectID, store: store, jobID: &jobID)
-        }
-    }
-
-    // MARK: Parameters
-
-    /// A `jobId` path segment: a ``DecimalInteger`` after percent-decoding, or 400.
-    static func jobID(_ raw: Substring) throws -> Int64 {
-        let decoded = raw.utf8.contains(UInt8(ascii: "%")) ? try? PercentDecoding.decode(raw.utf8) : String(raw)
-        guard let decoded, let id = DecimalInteger.parse(decoded) else { throw APIError.invalidJobID }
-        return id
-    }
-
-    /// Longest user id accepted, in Unicode scalar values (a job's `referenceId`: ``Job/maximumReferenceIDLength``).
-    public static let maximumUserIDLength = Job.maximumReferenceIDLength
-
-    /// A `userId` path segment: percent-decoded UTF-8 without NUL, 1–256 Unicode scalars, or 400.
-    static func userID(_ raw: Substring) throws -> String {
-        let decoded: String
-        do {
-            decoded = try PercentDecoding.decode(raw.utf8)
-        } catch .malformedEscape {
-            throw APIError(status: 400, message: "Invalid userId: malformed percent-encoding")
-        } catch .invalidUTF8 {
-            throw APIError(status: 400, message: "Invalid userId: not valid UTF-8")
-        } catch .nulCharacter {
-            throw APIError(status: 400, message: "Invalid userId: contains a NUL character")
-        }
-        let length = decoded.unicodeScalars.count
-        guard length >= 1 else { throw APIError(status: 400, message: "Invalid userId: empty") }
-        guard length <= maximumUserIDLength else {
-            throw APIError(status: 400, message: "Invalid userId: longer than \(maximumUserIDLength) characters")
-        }
-        return decoded
-    }
-
-    /// Page size when `limit` is absent or outside 1–200.
-    public static let defaultLimit = 50
-    public static let maximumLimit = 200
-
-    // MARK: Handlers
-
-    func listJobs(projectID: Int64, query: QueryParameters, store: any JobStore) throws -> APIResponse {
-        let limit = query.integer("limit").flatMap { (1...Int64(Self.maximumLimit)).contains($0) ? Int($0) : nil }
-            ?? Self.defaultLimit
-        let page = query.integer("page").flatMap { $0 >= 1 ? $0 : nil } ?? 1
-        // (page - 1) * limit can exceed Int64 for a huge page: such a page is past any end.
-        let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: Int64(limit))
+    func listJobs(projectID: Int64, page: PageQuery, store: any JobStore) throws -> APIResponse {
         // Written by the store straight from its rows; room for typical jobs of about 300 bytes each.
-        return try .success(capacity: 64 + limit * 320) { writer in
-            if overflow {
-                writer.raw("[]")
+        try .success(capacity: 64 + page.limit * 320) { writer in
+            if let offset = page.offset {
+                try store.writeJobs(projectID: projectID, limit: page.limit, offset: offset, to: &writer)
             } else {
-                try store.writeJobs(projectID: projectID, limit: limit, offset: offset, to: &writer)
+                writer.raw("[]")
             }
         }
     }
@@ -339,5 +212,30 @@ public struct JobsAPI: Sendable {
                 status: 409,
                 message: "A deletion job for this user is already scheduled or running (jobId \(existing))")
         }
+    }
+
+    // MARK: Parameters
+
+    /// Longest user id accepted, in Unicode scalar values (a job's `referenceId`: ``Job/maximumReferenceIDLength``).
+    public static let maximumUserIDLength = Job.maximumReferenceIDLength
+
+    /// A `userId` path segment: percent-decoded UTF-8 without NUL, 1–256 Unicode scalars, or 400.
+    static func userID(_ raw: Substring) throws(APIError) -> String {
+        let decoded: String
+        do {
+            decoded = try PercentDecoding.decode(raw.utf8)
+        } catch {
+            switch error {
+            case .malformedEscape: throw APIError(status: 400, message: "Invalid userId: malformed percent-encoding")
+            case .invalidUTF8: throw APIError(status: 400, message: "Invalid userId: not valid UTF-8")
+            case .nulCharacter: throw APIError(status: 400, message: "Invalid userId: contains a NUL character")
+            }
+        }
+        let length = decoded.unicodeScalars.count
+        guard length >= 1 else { throw APIError(status: 400, message: "Invalid userId: empty") }
+        guard length <= maximumUserIDLength else {
+            throw APIError(status: 400, message: "Invalid userId: longer than \(maximumUserIDLength) characters")
+        }
+        return decoded
     }
 }

@@ -5,6 +5,7 @@ public struct APIKeyHash: Hashable, Sendable {
     /// The 32 bytes of the digest.
     public let bytes: [UInt8]
 
+    /// The hash whose digest is `bytes`; `nil` unless they are 32.
     public init?(bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }
         self.bytes = bytes
@@ -22,9 +23,11 @@ public struct APIKeyHash: Hashable, Sendable {
 /// The recognisable prefix lets secret scanners find leaked keys. The key is shown once, when created; the store
 /// keeps only its ``APIKeyHash`` and its ``hint``.
 public struct APIKey: Sendable {
+    /// What every key starts with.
     public static let prefix = "jobs_"
     static let randomLength = 40
 
+    /// The key itself, as the client presents it.
     public let secret: String
 
     /// A new random key.
@@ -39,6 +42,7 @@ public struct APIKey: Sendable {
 
     init(secret: String) { self.secret = secret }
 
+    /// What the store keeps of the key.
     public var hash: APIKeyHash { APIKeyHash(of: secret) }
 
     /// The prefix and the next four characters: enough to tell keys apart in a list, useless to an attacker.
@@ -46,7 +50,7 @@ public struct APIKey: Sendable {
 }
 
 /// What a request's `Authorization` header holds, read as RFC 6750 says.
-public enum BearerCredentials: Equatable, Sendable {
+enum BearerCredentials: Equatable, Sendable {
     /// No header at all.
     case missing
     /// A header of another scheme, or `Bearer` without a token.
@@ -57,7 +61,8 @@ public enum BearerCredentials: Equatable, Sendable {
     /// Longest token worth hashing: anything longer cannot be one of ours.
     static let maximumTokenLength = 512
 
-    public init(header: String?) {
+    /// Reads an `Authorization` header value; `nil` is a missing header.
+    init(header: String?) {
         guard let header else { self = .missing; return }
         let utf8 = header.utf8
         // Scheme: "Bearer", any case, then one or more spaces.

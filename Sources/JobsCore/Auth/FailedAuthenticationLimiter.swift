@@ -31,6 +31,7 @@ public final class FailedAuthenticationLimiter: @unchecked Sendable {
     /// The contract's floor: a limit below it is raised to it.
     public static let minimumLimit = 30
 
+    /// A limiter allowing `limit` failures (at least ``minimumLimit``) per network in each window.
     public init(limit: Int, windowMilliseconds: Int64 = 60_000, maximumAddresses: Int = 10_000) {
         self.limit = max(limit, Self.minimumLimit)
         self.windowMilliseconds = windowMilliseconds

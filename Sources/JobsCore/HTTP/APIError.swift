@@ -1,15 +1,22 @@
 /// An error a client sees: it knows its status, message and extra headers, and renders `{"error": "…"}` itself.
 /// Handlers throw it; ``JobsAPI`` turns the throw into a response in one place.
 public struct APIError: Error, Sendable, Equatable {
+    /// The HTTP status code, 4xx or 5xx.
     public var status: Int
+    /// What the client reads in `error`.
     public var message: String
+    /// Headers the answer carries besides the JSON ones (`WWW-Authenticate`, `Allow`, `Retry-After`).
     public var headers: [Header]
 
+    /// One extra header.
     public struct Header: Sendable, Equatable {
+        /// The header's name, e.g. `Allow`.
         public var name: String
+        /// The header's value.
         public var value: String
     }
 
+    /// An error answered with `status`, `{"error": message}` and `headers`.
     public init(status: Int, message: String, headers: [(String, String)] = []) {
         self.status = status
         self.message = message
@@ -37,9 +44,8 @@ public struct APIError: Error, Sendable, Equatable {
         headers: [("Retry-After", "1")])
     static let internalError = APIError(status: 500, message: "Internal server error")
 
-    static func methodNotAllowed(allowed: [String]) -> APIError {
-        let list = allowed.joined(separator: ", ")
-        return APIError(
-            status: 405, message: "Method not allowed; allowed: \(list)", headers: [("Allow", list)])
+    /// 405 with the route's methods in `Allow` (`allowed`: `GET, HEAD`).
+    static func methodNotAllowed(allowed: String) -> APIError {
+        APIError(status: 405, message: "Method not allowed; allowed: \(allowed)", headers: [("Allow", allowed)])
     }
 }

@@ -1,13 +1,19 @@
-/// A response ready to be written: status, headers (including `Content-Type`) and body bytes.
+/// The answer to a request, ready to be written: status, headers (`Content-Type` among them) and body bytes.
 public struct APIResponse: Sendable {
+    /// The HTTP status code.
     public var status: Int
+    /// The headers in the order they are written.
     public var headers: [(name: String, value: String)]
+    /// The body: `{"data": …}` or `{"error": …}`.
     public var body: [UInt8]
+    /// Whether the body is sent: false for an answer to `HEAD`, whose head still gives the body's length.
+    public var includesBody: Bool
 
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+    init(status: Int, headers: [(name: String, value: String)], body: [UInt8], includesBody: Bool = true) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.includesBody = includesBody
     }
 
     /// The headers of every answer of the API: JSON, which may carry personal data (a user id in `referenceId`),
@@ -17,7 +23,7 @@ public struct APIResponse: Sendable {
     ]
 
     /// The first value of the header `name` (case-insensitive).
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         let lowered = name.lowercased()
         return headers.first { $0.name.lowercased() == lowered }?.value
     }

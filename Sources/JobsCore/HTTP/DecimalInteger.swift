@@ -2,8 +2,9 @@
 ///
 /// A sign, a space, a decimal point, an exponent, hex, non-ASCII digits, an empty string or a value past
 /// `Int64.max` are "not an integer". Leading zeros are digits like any other (`01` is 1). Never traps.
-public enum DecimalInteger {
-    public static func parse<S: Sequence>(_ bytes: S) -> Int64? where S.Element == UInt8 {
+enum DecimalInteger {
+    /// The integer `bytes` spell, or `nil` when they are not one.
+    static func parse<S: Sequence>(_ bytes: S) -> Int64? where S.Element == UInt8 {
         var value: Int64 = 0
         var sawDigit = false
         for byte in bytes {
@@ -17,6 +18,8 @@ public enum DecimalInteger {
         return sawDigit ? value : nil
     }
 
-    public static func parse(_ text: String) -> Int64? { parse(text.utf8) }
-    public static func parse(_ text: Substring) -> Int64? { parse(text.utf8) }
+    /// The integer `text` spells, or `nil`.
+    static func parse(_ text: String) -> Int64? { parse(text.utf8) }
+    /// The integer `text` spells, or `nil`.
+    static func parse(_ text: Substring) -> Int64? { parse(text.utf8) }
 }

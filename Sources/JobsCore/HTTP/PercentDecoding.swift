@@ -1,5 +1,5 @@
 /// Why a percent-encoded component could not be read.
-public enum PercentDecodingError: Error, Sendable, Equatable {
+enum PercentDecodingError: Error, Sendable, Equatable {
     /// A `%` not followed by two hex digits.
     case malformedEscape
     /// The decoded bytes are not valid UTF-8.
@@ -11,14 +11,15 @@ public enum PercentDecodingError: Error, Sendable, Equatable {
 /// Percent-decoding of one URL component (RFC 3986), strictly: the result must be valid UTF-8 without NUL.
 ///
 /// `+` is left as it is: in a path it is a plus sign. Query values use ``decodeQueryComponent(_:)``.
-public enum PercentDecoding {
-    public static func decode<C: Collection>(_ component: C) throws(PercentDecodingError) -> String
+enum PercentDecoding {
+    /// The text `component` encodes; `+` stays a plus sign.
+    static func decode<C: Collection>(_ component: C) throws(PercentDecodingError) -> String
     where C.Element == UInt8 {
         try decode(component, plusIsSpace: false)
     }
 
     /// Decodes a query name or value: like ``decode(_:)``, and `+` stands for a space (HTML forms).
-    public static func decodeQueryComponent<C: Collection>(_ component: C) throws(PercentDecodingError) -> String
+    static func decodeQueryComponent<C: Collection>(_ component: C) throws(PercentDecodingError) -> String
     where C.Element == UInt8 {
         try decode(component, plusIsSpace: true)
     }

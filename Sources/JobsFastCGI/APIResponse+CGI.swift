@@ -1,58 +1,50 @@
-/// A response for the web server: a status, headers, and a body.
-///
-/// Written as a CGI response (`Status: 200 OK`, the headers, a blank line, the body). Header names that are
-/// not HTTP tokens are left out, and CR, LF and the other control characters (tab aside) are removed from
-/// values, so no value can add a header or end the head early. A `Content-Length` is added when the headers
-/// have none.
-public struct FastCGIResponse: Sendable {
-    /// The HTTP status, 100–599; anything else is written as 500.
-    public var status: Int
-    /// The headers in order, `Content-Type` among them; a `Status` header here is ignored (`status` wins).
-    public var headers: [(name: String, value: String)]
-    /// The body bytes; not written for a `HEAD` request.
-    public var body: [UInt8]
+import JobsCore
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    /// The bytes written to the web server: the head and, unless `includingBody` is false (`HEAD`), the body.
-    public func encoded(includingBody: Bool = true) -> [UInt8] {
+extension APIResponse {
+    /// The response as the web server reads it from a FastCGI responder: a CGI response (`Status: 200 OK`, the
+    /// headers, a blank line, then the body unless ``APIResponse/includesBody`` is false).
+    ///
+    /// Header names that are not HTTP tokens are left out, and CR, LF and the other control characters (tab
+    /// aside) are removed from values, so no value can add a header or end the head early. A `Content-Length`
+    /// (the body's, even when the body is not sent) is added when the headers have none. A status outside
+    /// 100–599 is written as 500.
+    public func cgiEncoded() -> [UInt8] {
         let status = (100...599).contains(self.status) ? self.status : 500
         // Head and body in one buffer, sized once: the server hands it to libfcgi in one `FCGX_PutStr`.
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(128 + headers.count * 48 + (includingBody ? body.count : 0))
+        bytes.reserveCapacity(128 + headers.count * 48 + (includesBody ? body.count : 0))
         bytes.append(contentsOf: "Status: ".utf8)
-        Self.appendDecimal(status, to: &bytes)
+        CGI.appendDecimal(status, to: &bytes)
         bytes.append(UInt8(ascii: " "))
-        bytes.append(contentsOf: Self.reasonPhrase(for: status).utf8)
+        bytes.append(contentsOf: CGI.reasonPhrase(for: status).utf8)
         bytes.append(contentsOf: "\r\n".utf8)
         var hasContentLength = false
         for header in headers {
-            guard Self.isToken(header.name) else { continue }
-            if Self.equalsIgnoringASCIICase(header.name, "status") { continue }
-            if Self.equalsIgnoringASCIICase(header.name, "content-length") { hasContentLength = true }
+            guard CGI.isToken(header.name) else { continue }
+            if CGI.equalsIgnoringASCIICase(header.name, "status") { continue }
+            if CGI.equalsIgnoringASCIICase(header.name, "content-length") { hasContentLength = true }
             bytes.append(contentsOf: header.name.utf8)
             bytes.append(contentsOf: ": ".utf8)
-            Self.appendSanitized(header.value, to: &bytes)
+            CGI.appendSanitized(header.value, to: &bytes)
             bytes.append(contentsOf: "\r\n".utf8)
         }
         if !hasContentLength {
             bytes.append(contentsOf: "Content-Length: ".utf8)
-            Self.appendDecimal(body.count, to: &bytes)
+            CGI.appendDecimal(body.count, to: &bytes)
             bytes.append(contentsOf: "\r\n".utf8)
         }
         bytes.append(contentsOf: "\r\n".utf8)
-        if includingBody {
+        if includesBody {
             bytes.append(contentsOf: body)
         }
         return bytes
     }
+}
 
+/// The pieces of a CGI response head.
+enum CGI {
     /// Appends a non-negative integer in decimal.
-    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
         guard value >= 10 else {
             bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: max(0, value)))
             return
@@ -62,7 +54,7 @@ public struct FastCGIResponse: Sendable {
     }
 
     /// Whether `name` is `lowercase` (itself lowercase ASCII) in any case: `String.lowercased()` without the copy.
-    private static func equalsIgnoringASCIICase(_ name: String, _ lowercase: StaticString) -> Bool {
+    static func equalsIgnoringASCIICase(_ name: String, _ lowercase: StaticString) -> Bool {
         lowercase.withUTF8Buffer { expected in
             name.utf8.count == expected.count
                 && zip(name.utf8, expected).allSatisfy { byte, wanted in
@@ -72,7 +64,7 @@ public struct FastCGIResponse: Sendable {
     }
 
     /// Appends ``sanitizedValue(_:)`` of `value`, copying nothing when the value is already clean (the usual case).
-    private static func appendSanitized(_ value: String, to bytes: inout [UInt8]) {
+    static func appendSanitized(_ value: String, to bytes: inout [UInt8]) {
         let utf8 = value.utf8
         let isClean = utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
             && utf8.first.map { $0 != UInt8(ascii: " ") && $0 != 0x09 } ?? true
@@ -81,7 +73,7 @@ public struct FastCGIResponse: Sendable {
     }
 
     /// The reason phrase of an HTTP status code (RFC 9110), or a generic one for its class.
-    public static func reasonPhrase(for status: Int) -> String {
+    static func reasonPhrase(for status: Int) -> String {
         switch status {
         case 100: return "Continue"
         case 101: return "Switching Protocols"

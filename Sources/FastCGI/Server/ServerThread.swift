@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// One server thread: makes its handler, then accepts and answers requests until the server stops.
-final class Worker: Sendable {
+final class ServerThread: Sendable {
     let index: Int
     let state: ServerState
     let listener: FastCGIListener
@@ -31,7 +31,7 @@ final class Worker: Sendable {
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
             guard let raw else { return nil }
-            Unmanaged<Worker>.fromOpaque(raw).takeRetainedValue().run()
+            Unmanaged<ServerThread>.fromOpaque(raw).takeRetainedValue().run()
             return nil
         }, context.toOpaque())
         guard status == 0 else {
@@ -44,7 +44,7 @@ final class Worker: Sendable {
     /// The thread's body.
     private func run() {
         defer {
-            state.workerEnded()
+            state.threadEnded()
             wake.notify()
         }
         let handler: any FastCGIHandler
@@ -59,13 +59,11 @@ final class Worker: Sendable {
 
         serving: while true {
             // A kept connection is this thread's own; otherwise accept a new one. Every idle thread waits in
-            // `accept` at once, without the mutex libfcgi's `examples/threaded.c` takes around it: Linux hands
-            // each connection to one waiting thread, and the mutex cost a futex wait, a wake-up and a context
-            // switch per request once the threads were busy.
+            // `accept` at once, without an accept mutex: Linux hands each connection to one waiting thread.
             if !slot.holdsConnection {
-                guard state.beginWaiting(worker: index) else { break serving }
+                guard state.beginWaiting(thread: index) else { break serving }
                 let status = slot.acceptConnection()
-                state.endWaiting(worker: index)
+                state.endWaiting(thread: index)
 
                 if status < 0 {
                     if state.isStopping || ShutdownSignals.received != nil { break serving }
@@ -91,7 +89,7 @@ final class Worker: Sendable {
 
             // The request head is checked before libfcgi reads it (a slow connection holds this thread only, and
             // for at most the head timeout).
-            guard state.beginWaiting(worker: index) else {
+            guard state.beginWaiting(thread: index) else {
                 slot.dropConnection()
                 break serving
             }
@@ -99,19 +97,17 @@ final class Worker: Sendable {
                 on: slot.connection, into: slot.headBuffer, timeoutMilliseconds: RequestHeadCheck.timeoutMilliseconds,
                 shouldStop: { [state] in state.isStopping || ShutdownSignals.received != nil })
             let status = verdict == .ready ? slot.readRequest() : -1
-            state.endWaiting(worker: index)
+            state.endWaiting(thread: index)
             guard verdict == .ready, status >= 0 else {
                 slot.dropConnection()
                 if state.isStopping || ShutdownSignals.received != nil { break serving }
                 continue serving
             }
 
-            state.beginRequest(worker: index, at: MonotonicClock.milliseconds())
-            let request = slot.copyRequest()
-            let response = handler.respond(to: request)
-            slot.write(response.encoded(includingBody: !request.isHead))
+            state.beginRequest(thread: index, at: MonotonicClock.milliseconds())
+            slot.write(handler.respond(to: slot.copyRequest()))
             slot.finish()
-            state.countRequest(worker: index)
+            state.countRequest(thread: index)
         }
     }
 }
