@@ -16,9 +16,6 @@ import Darwin
 /// connection failure at once, which the store reports as unavailable. Public only as the connection of the
 /// shared store (``SQLJobStore``).
 public final class PostgresConnection: SQLEngineConnection {
-    public typealias Query = String
-    public typealias Row = PostgresRow
-    public typealias Failure = PostgresError
 
     private let handle: OpaquePointer
     /// The prepared statements of the current session: SQL text → statement name. Emptied by a reset.

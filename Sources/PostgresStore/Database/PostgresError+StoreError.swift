@@ -41,3 +41,8 @@ extension PostgresError: SQLEngineFailure {
         }
     }
 }
+
+extension PostgresConnection {
+    /// What every call of the connection throws.
+    public typealias Failure = PostgresError
+}

@@ -14,9 +14,8 @@ import Darwin
 /// `Sendable`. Closed, with every statement finalized, when the object goes away. Public only as the connection
 /// of the shared store (``SQLJobStore``).
 public final class SQLiteConnection: SQLEngineConnection {
+    /// Statements are cached by their query object, not by text (which the methods for tests also take).
     public typealias Query = SQLiteQuery
-    public typealias Row = SQLiteStatement
-    public typealias Failure = SQLiteError
 
     /// The raw handle. Never `NULL`: a failed open throws.
     let handle: OpaquePointer

@@ -36,3 +36,8 @@ extension SQLiteError: SQLEngineFailure {
         }
     }
 }
+
+extension SQLiteConnection {
+    /// What every call of the connection throws.
+    public typealias Failure = SQLiteError
+}
