@@ -17,6 +17,7 @@ public final class SQLStatements<Query: Sendable>: Sendable {
 
     /// A key authenticates at `?2` while it is not revoked and not past its expiry (a rotated key's grace).
     public let principal: Query
+    /// The project with key `?1` if it belongs to organization `?2`.
     public let projectInOrganization: Query
     /// The key, the project and the job of a request in one statement: three unique-index lookups, one read
     /// transaction (SQLite) or one round trip (PostgreSQL). The job's columns come first, in ``jobColumns``
@@ -26,6 +27,7 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let requestLookup: Query
     /// ``SQLDialect/jobsPage``.
     public let jobsPage: Query
+    /// The job `?1` if it belongs to project `?2`.
     public let jobInProject: Query
     /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled job
     /// holds no lease: its worker's next renewal or finish finds it gone.
@@ -37,6 +39,7 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let takePositions: Query
     /// ``insertJob`` for an import, which needs only the id back.
     public let importJob: Query
+    /// Inserts a job (the bindings of ``SQLJobStore/insertBindings(_:projectID:position:)``), returning it.
     public let insertJob: Query
     /// ``SQLDialect/activeJobID``.
     public let activeJobID: Query
@@ -47,30 +50,42 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let claimDueJobs: Query
     /// Every write on a leased job is fenced on `status = 'running' AND lease_owner = ?2`.
     public let renewLease: Query
+    /// Ends job `?1` of owner `?2` as `?3` with errors `?4` at `?5`, dropping its lease.
     public let finishJob: Query
     /// A `running` job without a lease is claimable at once (see ``claimDueJobs``).
     public let releaseLease: Query
 
     // MARK: Administration
 
+    /// Inserts organization `?1` created at `?2`.
     public let insertOrganization: Query
+    /// The organization `?1`.
     public let organization: Query
+    /// Every organization, in id order.
     public let organizations: Query
+    /// Inserts a key of organization `?1` with hash `?2` and hint `?3`, created at `?4`.
     public let insertAPIKey: Query
+    /// The keys of organization `?1`, in id order.
     public let apiKeys: Query
+    /// The key `?1`.
     public let apiKey: Query
     /// Only a key not revoked yet changes: a revoked key keeps its first revocation time.
     public let revokeAPIKey: Query
     /// ``SQLDialect/endRotatedKey``.
     public let endRotatedKey: Query
+    /// Inserts a project of organization `?1` with key `?2` and name `?3`, created at `?4`.
     public let insertProject: Query
+    /// The project with key `?1`.
     public let project: Query
+    /// The project `?1`.
     public let projectByID: Query
     /// ``SQLDialect/projects``.
     public let projects: Query
+    /// The job `?1`, whatever its project.
     public let job: Query
     /// ``SQLDialect/jobsAfter``.
     public let jobsAfter: Query
+    /// Every project's id, in order.
     public let projectIDs: Query
     /// ``SQLDialect/purgeCount``.
     public let purgeCount: Query
