@@ -46,10 +46,12 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI", "StandardErrorLog"]),
         // The API behind FastCGI: a FastCGI request as the API sees it.
         .target(name: "JobsFastCGI", dependencies: ["JobsCore", "FastCGI"]),
+        // The job store written once over a SQL engine: queries, row decoding, the contract's semantics.
+        .target(name: "SQLStore", dependencies: ["JobsCore"]),
         // Owns every call into SQLite; the file-backed JobStore.
-        .target(name: "SQLiteStore", dependencies: ["CSQLite3", "JobsCore"]),
+        .target(name: "SQLiteStore", dependencies: ["CSQLite3", "JobsCore", "SQLStore"]),
         // Owns every call into libpq; the PostgreSQL JobStore, for several hosts on one database.
-        .target(name: "PostgresStore", dependencies: ["CLibPQ", "JobsCore"]),
+        .target(name: "PostgresStore", dependencies: ["CLibPQ", "JobsCore", "SQLStore"]),
         // Maps a --store DSN to the store engine's connector; shared by both executables.
         .target(name: "StoreConnectors", dependencies: ["JobsCore", "SQLiteStore", "PostgresStore"]),
 
@@ -81,10 +83,11 @@ let package = Package(
         // The FastCGI layer without nginx: the request-head check on byte buffers and socket pairs.
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "FuzzingTests", dependencies: ["JobsFuzzing", "JobsCore", "JobsTesting"]),
-        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "JobsCore", "JobsTesting"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "SQLStore", "JobsCore", "JobsTesting"]),
         // The store contract, run on every engine: SQLite and a real PostgreSQL server.
         .testTarget(
-            name: "StoreContractTests", dependencies: ["SQLiteStore", "PostgresStore", "JobsCore", "JobsTesting"]),
+            name: "StoreContractTests",
+            dependencies: ["SQLiteStore", "PostgresStore", "SQLStore", "JobsCore", "JobsTesting"]),
         .testTarget(name: "JobsWorkerTests", dependencies: ["JobsWorker", "JobsCore", "SQLiteStore", "JobsTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JobsTesting", "JobsCore"]),
         .testTarget(name: "CLITests", dependencies: ["JobsTesting", "JobsCore"]),

@@ -16,7 +16,7 @@ extension PostgresJobStore {
     @discardableResult
     public func migrate() throws -> (from: Int, to: Int) {
         try guarded("migrating \(displayName)") {
-            try connection.transaction {
+            try connection.writeTransaction {
                 try connection.execute(SQL.migrationLock, [.integer(PostgresSchema.migrationLockKey)])
                 try connection.executeScript(PostgresSchema.createVersionTable)
                 let from = try readSchemaVersion()

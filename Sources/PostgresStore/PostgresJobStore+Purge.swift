@@ -1,41 +1,21 @@
 import JobsCore
+import SQLStore
 
 extension PostgresJobStore {
-    /// Deletes at most `limit` finished jobs ended before `before`, the lowest positions of each project first
-    /// (projects in id order), in one transaction, and keeps every project's positions dense: the same rule as
-    /// the SQLite store's.
+    /// Defers the position constraint to the commit: a batch moves its survivors in one statement.
+    public func beginPurge() throws {
+        try connection.executeScript("SET CONSTRAINTS jobs_position DEFERRED")
+    }
+
+    /// One project's batch of ``purgeFinishedJobs(before:limit:)``, in its transaction.
     ///
-    /// Per project with something to delete: its row is locked first (creations in that project wait for the
-    /// batch; a second purge cannot move the same positions), then the batch is deleted in position order; P is
-    /// the highest position deleted. The `s` jobs that survive at or below P (active ones, or finished at or
-    /// after `before`) move to P − s + 1 … P in one statement, keeping their order, under a deferred position
-    /// constraint; `position_base` becomes P − s. Jobs above P are not touched, so the cost is the batch plus
-    /// those survivors. Lists read before or after the commit, never in between.
-    public func purgeFinishedJobs(before: Int64, limit: Int) throws -> Int {
-        guard limit > 0 else { return 0 }
-        return try guarded("purging jobs finished before \(before)") {
-            try connection.transaction {
-                try connection.executeScript("SET CONSTRAINTS jobs_position DEFERRED")
-                var deleted = 0
-                let projects = try connection.rows(SQL.projectIDs) { $0.int64(at: 0) }
-                for projectID in projects where deleted < limit {
-                    deleted += try purge(projectID: projectID, before: before, limit: limit - deleted)
-                }
-                return deleted
-            }
-        }
-    }
-
-    /// How many jobs every batch of ``purgeFinishedJobs(before:limit:)`` together would delete now.
-    public func countFinishedJobs(before: Int64) throws -> Int {
-        try guarded("counting jobs finished before \(before)") {
-            Int(try connection.firstRow(SQL.purgeCount, [.integer(before)]) { $0.int64(at: 0) } ?? 0)
-        }
-    }
-
-    /// One project's share of ``purgeFinishedJobs(before:limit:)``, inside its transaction.
-    private func purge(projectID: Int64, before: Int64, limit: Int) throws -> Int {
-        let parameters: [PostgresValue] = [.integer(projectID), .integer(before)]
+    /// Its row is locked first (creations in that project wait for the batch; a second purge cannot move the same
+    /// positions), then the batch is deleted in position order; P is the highest position deleted. The `s` jobs
+    /// that survive at or below P (active ones, or finished at or after `before`) move to P − s + 1 … P in one
+    /// statement, keeping their order, under the deferred position constraint; `position_base` becomes P − s.
+    /// Jobs above P are not touched, so the cost is the batch plus those survivors.
+    public func purgeBatch(projectID: Int64, before: Int64, limit: Int) throws -> Int {
+        let parameters: [SQLValue] = [.integer(projectID), .integer(before)]
         guard try connection.firstRow(SQL.purgeAny, parameters, decode: { _ in true }) == true else { return 0 }
         try connection.execute(SQL.lockProject, [.integer(projectID)])
         let positions = try connection.rows(SQL.purgeDelete, parameters + [.integer(Int64(limit))]) {
@@ -49,18 +29,12 @@ extension PostgresJobStore {
 }
 
 extension PostgresJobStore.SQL {
-    static let projectIDs = "SELECT id FROM projects ORDER BY id"
     /// Whether the project has anything to purge (`jobs_finished`). A job imported finished without an
     /// `updated_at` ended, as far as anyone knows, when it was created.
     static let purgeAny = """
         SELECT 1 FROM jobs
         WHERE project_id = $1 AND status IN ('completed', 'failed', 'cancelled')
             AND coalesce(updated_at, created_at) < $2 LIMIT 1
-        """
-    /// How many jobs every purge batch together would delete.
-    static let purgeCount = """
-        SELECT count(*) FROM jobs
-        WHERE status IN ('completed', 'failed', 'cancelled') AND coalesce(updated_at, created_at) < $1
         """
     static let lockProject = "SELECT 1 FROM projects WHERE id = $1 FOR UPDATE"
     /// The project's `$3` lowest-positioned finished jobs ended before `$2`, deleted; their positions come back.

@@ -1,4 +1,5 @@
 import JobsCore
+import SQLStore
 
 /// One connection to the PostgreSQL job store: the API's ``JobStore`` and `jobsctl`'s ``StoreAdministration``.
 ///
@@ -7,11 +8,12 @@ import JobsCore
 /// A lost connection is re-established by the next call; while the server is unreachable every call throws
 /// `StoreError` `.unavailable` (the API answers 503). Every method throws only `StoreError`: PostgreSQL's own
 /// failures are classified at this boundary, their SQLSTATE and text kept in the message for the log.
-public final class PostgresJobStore: StoreAdministration {
+public final class PostgresJobStore: SQLJobStore {
     /// The store's URL without its password.
     public let displayName: String
 
-    let connection: PostgresConnection
+    /// The connection every method uses.
+    public let connection: PostgresConnection
 
     init(connection: PostgresConnection, displayName: String) {
         self.connection = connection
@@ -20,7 +22,7 @@ public final class PostgresJobStore: StoreAdministration {
 
     /// Runs `body`, turning any PostgreSQL failure into the `StoreError` the API knows how to answer.
     /// `operation` completes "PostgreSQL failed while …" in the log.
-    func guarded<Result>(_ operation: @autoclosure () -> String, _ body: () throws -> Result) throws -> Result {
+    public func guarded<Result>(_ operation: @autoclosure () -> String, _ body: () throws -> Result) throws -> Result {
         do {
             return try body()
         } catch let error as PostgresError {

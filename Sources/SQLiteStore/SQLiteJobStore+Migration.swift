@@ -3,6 +3,11 @@ import Glibc
 import JobsCore
 
 extension SQLiteJobStore {
+    /// The store's schema version (`PRAGMA user_version`); 0 for an empty store.
+    public func schemaVersion() throws -> Int {
+        try guarded("reading the schema version of \(path)") { try readSchemaVersion() }
+    }
+
     /// Brings the store to ``Schema/currentVersion``, applying the missing steps of ``Schema/migrations`` and
     /// making WAL its journal mode. A current store is left alone, so running it again changes nothing.
     ///
@@ -30,7 +35,7 @@ extension SQLiteJobStore {
         // The journal mode cannot change inside a transaction. WAL is persistent: set once, every later
         // connection finds it.
         try enableWriteAheadLog()
-        return try connection.immediateTransaction {
+        return try connection.writeTransaction {
             let from = try readSchemaVersion()
             let to = Schema.currentVersion
             if from > to, let error = SQLiteConnector.schemaError(

@@ -1,5 +1,6 @@
 import CSQLite3
 import JobsCore
+import SQLStore
 
 /// One connection to the SQLite job store: the API's ``JobStore`` and `jobsctl`'s ``StoreAdministration``.
 ///
@@ -7,12 +8,12 @@ import JobsCore
 /// not `Sendable`); it is closed when the object goes away. Its statements are prepared once and reused.
 /// Every method throws only `StoreError`: SQLite's own failures are classified at this boundary, their code and
 /// text kept in the message for the log.
-public final class SQLiteJobStore: StoreAdministration {
+public final class SQLiteJobStore: SQLJobStore {
     /// The store's file, as given to the connector.
     public let path: String
 
     /// Replaced only when read-only (see ``setAsideIfReadOnly(refused:)``).
-    var connection: SQLiteConnection
+    public internal(set) var connection: SQLiteConnection
     /// Opens a new connection configured like this one (set by the connector).
     var reconnect: (() throws -> SQLiteConnection)?
     /// Whether `connection` is an in-memory stand-in for a read-only connection set aside.
@@ -27,7 +28,7 @@ public final class SQLiteJobStore: StoreAdministration {
 
     /// Runs `body`, turning any SQLite failure into the `StoreError` the API knows how to answer.
     /// `operation` completes "SQLite failed while …" in the log.
-    func guarded<Result>(_ operation: @autoclosure () -> String, _ body: () throws -> Result) throws -> Result {
+    public func guarded<Result>(_ operation: @autoclosure () -> String, _ body: () throws -> Result) throws -> Result {
         if guardDepth == 0 { try reopenIfSetAside(while: operation()) }
         guardDepth += 1
         var refused = false

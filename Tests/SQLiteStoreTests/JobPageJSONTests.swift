@@ -61,11 +61,11 @@ struct JobPageJSONTests {
     func statusNames() {
         for status in JobStatus.allCases {
             var name = status.rawValue
-            #expect(name.withUTF8 { SQLiteJobStore.isStatusName($0) }, "\(status)")
+            #expect(name.withUTF8 { JobStatus.isName($0) }, "\(status)")
         }
         for other in ["", "Failed", "runnin", "runningg", "scheduleD", "cancelled\0", "completed "] {
             var name = other
-            #expect(!name.withUTF8 { SQLiteJobStore.isStatusName($0) }, "\(other)")
+            #expect(!name.withUTF8 { JobStatus.isName($0) }, "\(other)")
         }
     }
 

@@ -19,7 +19,7 @@ struct MigrationTests {
     static func makeVersion1Store(at path: String) throws -> (store: SQLiteJobStore, key: APIKey) {
         let store = try SQLiteConnector(path: path).open(create: true)
         try store.enableWriteAheadLog()
-        try store.connection.immediateTransaction {
+        try store.connection.writeTransaction {
             for statement in Schema.version1.statements {
                 try store.connection.execute(statement)
             }
@@ -34,11 +34,11 @@ struct MigrationTests {
             let active = index == 0 ? key : APIKey.generate()
             try store.connection.run(
                 "INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, 5)",
-                [.integer(organization.id), .blob(active.hash.bytes), .text(active.hint)])
+                [.integer(organization.id), .bytes(active.hash.bytes), .text(active.hint)])
             let revoked = APIKey.generate()
             try store.connection.run(
                 "INSERT INTO api_keys (org_id, key_hash, hint, created_at, revoked_at) VALUES (?1, ?2, ?3, 6, 7)",
-                [.integer(organization.id), .blob(revoked.hash.bytes), .text(revoked.hint)])
+                [.integer(organization.id), .bytes(revoked.hash.bytes), .text(revoked.hint)])
             let project = try store.createProject(
                 organizationID: organization.id, key: ProjectKey.random(), name: "Web \(index)", at: 8)
             for (offset, status) in JobStatus.allCases.enumerated() {
@@ -171,7 +171,7 @@ struct MigrationTests {
     func migrateVersion2() throws {
         try withTemporaryDirectory { directory in
             let (store, _) = try Self.makeVersion1Store(at: directory + "/v2.sqlite3")
-            try store.connection.immediateTransaction {
+            try store.connection.writeTransaction {
                 for statement in Schema.version2.statements {
                     try store.connection.execute(statement)
                 }

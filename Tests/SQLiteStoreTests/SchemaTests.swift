@@ -171,23 +171,23 @@ struct SchemaTests {
 
     /// Each query the API runs per request, with what SQLite's plan for it must say.
     static let plans: [(name: String, sql: String, expected: String)] = [
-        ("list jobs", SQLiteJobStore.SQL.jobsPage.text,
+        ("list jobs", SQLiteJobStore.statements.jobsPage.text,
             "SEARCH jobs USING INDEX jobs_by_position (project_id=? AND position>?)"),
-        ("get job", SQLiteJobStore.SQL.jobInProject.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
-        ("cancel job", SQLiteJobStore.SQL.cancelJob.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
-        ("active job", SQLiteJobStore.SQL.activeJobID.text,
+        ("get job", SQLiteJobStore.statements.jobInProject.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
+        ("cancel job", SQLiteJobStore.statements.cancelJob.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
+        ("active job", SQLiteJobStore.statements.activeJobID.text,
             "SEARCH jobs USING INDEX jobs_one_active (project_id=? AND action=? AND reference_id=?)"),
-        ("principal", SQLiteJobStore.SQL.principal.text, "USING INDEX sqlite_autoindex_api_keys_1 (key_hash=?)"),
-        ("project", SQLiteJobStore.SQL.projectInOrganization.text,
+        ("principal", SQLiteJobStore.statements.principal.text, "USING INDEX sqlite_autoindex_api_keys_1 (key_hash=?)"),
+        ("project", SQLiteJobStore.statements.projectInOrganization.text,
             "USING INDEX sqlite_autoindex_projects_1 (project_key=?)"),
-        ("next position", SQLiteJobStore.SQL.takePosition.text, "SEARCH projects USING INTEGER PRIMARY KEY (rowid=?)"),
+        ("next position", SQLiteJobStore.statements.takePosition.text, "SEARCH projects USING INTEGER PRIMARY KEY (rowid=?)"),
         ("purge candidates", SQLiteJobStore.SQL.purgeCandidates.text,
             "SEARCH jobs USING INDEX jobs_finished (project_id=?)"),
         ("purge delete", SQLiteJobStore.SQL.purgeDelete.text,
             "SEARCH jobs USING INDEX jobs_finished (project_id=? AND position<?)"),
         ("purge survivors", SQLiteJobStore.SQL.purgeSurvivors.text,
             "SEARCH jobs USING COVERING INDEX jobs_by_position (project_id=? AND position<?)"),
-        ("admin job list", SQLiteJobStore.SQL.jobsAfter.text,
+        ("admin job list", SQLiteJobStore.statements.jobsAfter.text,
             "SEARCH jobs USING INDEX jobs_by_project (project_id=? AND id>?)"),
     ]
 
@@ -195,8 +195,8 @@ struct SchemaTests {
     /// `CHECK` on `status`. Schema 3's partial indexes, conditioned with `IN`, added one per evaluation of their
     /// condition (cancel 4, create 3).
     static let writes: [(name: String, sql: String, maximum: Int)] = [
-        ("cancel job", SQLiteJobStore.SQL.cancelJob.text, 2),
-        ("create job", SQLiteJobStore.SQL.insertJob.text, 2),
+        ("cancel job", SQLiteJobStore.statements.cancelJob.text, 2),
+        ("create job", SQLiteJobStore.statements.insertJob.text, 2),
     ]
 
     @Test("the API's writes build no temporary b-tree for a partial index's condition", arguments: writes)

@@ -10,7 +10,7 @@ struct SQLiteWorkerStoreTests {
     @Test("a claim reads due jobs in order from jobs_due and leases from jobs_leased, never scanning jobs")
     func claimQueryPlan() throws {
         try StoreFixture.with { fixture in
-            let rows = try fixture.admin.connection.rows("EXPLAIN QUERY PLAN " + SQLiteJobStore.SQL.claimDueJobs.text) {
+            let rows = try fixture.admin.connection.rows("EXPLAIN QUERY PLAN " + SQLiteJobStore.statements.claimDueJobs.text) {
                 (id: $0.int64(at: 0), parent: $0.int64(at: 1), detail: $0.text(at: 3))
             }
             let details = rows.map(\.detail)
@@ -28,9 +28,9 @@ struct SQLiteWorkerStoreTests {
 
     /// The fenced writes of a worker on one job.
     static let fencedWrites: [(name: String, sql: String)] = [
-        ("renew", SQLiteJobStore.SQL.renewLease.text),
-        ("finish", SQLiteJobStore.SQL.finishJob.text),
-        ("release", SQLiteJobStore.SQL.releaseLease.text),
+        ("renew", SQLiteJobStore.statements.renewLease.text),
+        ("finish", SQLiteJobStore.statements.finishJob.text),
+        ("release", SQLiteJobStore.statements.releaseLease.text),
     ]
 
     @Test("renewing, finishing and releasing find the job by its id", arguments: fencedWrites)

@@ -10,21 +10,21 @@ import Testing
 struct PostgresQueryPlanTests {
     /// Each statement with its parameter types and values, and what its plan must contain and must not.
     static let statements: [(name: String, sql: String, types: String, values: String, uses: [String])] = [
-        ("list page", PostgresJobStore.SQL.jobsPage, "bigint, bigint, bigint", "1, 1000, 100",
+        ("list page", PostgresJobStore.statements.jobsPage, "bigint, bigint, bigint", "1, 100, 1000",
          ["Index Scan using jobs_position"]),
-        ("claim", PostgresJobStore.SQL.claimDueJobs, "text, bigint, bigint, bigint, text[]",
+        ("claim", PostgresJobStore.statements.claimDueJobs, "text, bigint, bigint, bigint, text[]",
          "'w', 5000, 9000, 10, '{delete_user_data}'", ["Index Scan using jobs_due", "jobs_leased"]),
         // On an empty table any index on id or project fits the planner; on a real one it takes the primary key.
-        ("get", PostgresJobStore.SQL.jobInProject, "bigint, bigint", "1, 1", ["Index Scan"]),
-        ("cancel", PostgresJobStore.SQL.cancelJob, "bigint, bigint, bigint", "1, 1, 5", ["Index Scan"]),
-        ("key", PostgresJobStore.SQL.principal, "bytea, bigint", "'\\x00', 5", ["api_keys_key_hash_key"]),
-        ("request lookup", PostgresJobStore.SQL.requestLookup, "bytea, text, bigint, bigint", "'\\x00', 'k', 1, 5",
+        ("get", PostgresJobStore.statements.jobInProject, "bigint, bigint", "1, 1", ["Index Scan"]),
+        ("cancel", PostgresJobStore.statements.cancelJob, "bigint, bigint, bigint", "1, 1, 5", ["Index Scan"]),
+        ("key", PostgresJobStore.statements.principal, "bytea, bigint", "'\\x00', 5", ["api_keys_key_hash_key"]),
+        ("request lookup", PostgresJobStore.statements.requestLookup, "bytea, text, bigint, bigint", "'\\x00', 'k', 1, 5",
          ["api_keys_key_hash_key", "projects_project_key_key", "jobs_pkey"]),
         ("purge batch", PostgresJobStore.SQL.purgeDelete, "bigint, bigint, bigint", "1, 100, 10",
          ["jobs_position"]),
         // A job imported finished without updated_at is found by its created_at, in the same index.
         ("purge any", PostgresJobStore.SQL.purgeAny, "bigint, bigint", "1, 100", ["jobs_finished"]),
-        ("purge count", PostgresJobStore.SQL.purgeCount, "bigint", "100", ["jobs_finished"]),
+        ("purge count", PostgresJobStore.statements.purgeCount, "bigint", "100", ["jobs_finished"]),
     ]
 
     @Test("each statement reads an index, never the whole jobs table", arguments: statements)

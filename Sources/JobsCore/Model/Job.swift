@@ -13,13 +13,15 @@ public enum JobStatus: String, Sendable, CaseIterable, Codable {
     public var isCancellable: Bool { self == .scheduled || self == .running }
 
     /// Whether no further transition leaves this state.
-    public var isFinal: Bool { !isCancellable }
+    package var isFinal: Bool { !isCancellable }
 }
 
 /// What a job does. The API knows one action today; the store keeps the name as text so that imported jobs of
 /// other kinds survive a round trip.
 public struct JobAction: RawRepresentable, Hashable, Sendable, Codable {
+    /// The action's name, as the store keeps it (`delete_user_data`).
     public var rawValue: String
+    /// The action named `rawValue`, known or not.
     public init(rawValue: String) { self.rawValue = rawValue }
 
     /// Deletes every piece of data the product holds about one user.
@@ -38,10 +40,13 @@ public struct JobAction: RawRepresentable, Hashable, Sendable, Codable {
 public struct Job: Sendable, Equatable {
     /// Unique across the whole store, increasing in creation order.
     public var id: Int64
+    /// What the job does, in words, as the API shows it.
     public var description: String
+    /// Where the job is in its life cycle.
     public var status: JobStatus
     /// The internal id of the project the job belongs to.
     public var projectID: Int64
+    /// What the job does.
     public var action: JobAction
     /// The user id the action applies to.
     public var referenceID: String
@@ -54,6 +59,7 @@ public struct Job: Sendable, Equatable {
     /// Why the job failed; `nil` otherwise.
     public var errors: String?
 
+    /// A job with every field given.
     public init(
         id: Int64, description: String, status: JobStatus, projectID: Int64, action: JobAction,
         referenceID: String, createdAt: Int64, updatedAt: Int64?, startAt: Int64, errors: String?
@@ -73,15 +79,24 @@ public struct Job: Sendable, Equatable {
 
 /// A job that is not stored yet: everything but its id, which the store assigns.
 public struct NewJob: Sendable, Equatable {
+    /// What the job does, in words.
     public var description: String
+    /// The status to store: `scheduled` for a new job, any for an import.
     public var status: JobStatus
+    /// What the job does.
     public var action: JobAction
+    /// The user id the action applies to.
     public var referenceID: String
+    /// Milliseconds since the Unix epoch.
     public var createdAt: Int64
+    /// The last status change; `nil` until the first one.
     public var updatedAt: Int64?
+    /// The earliest time the job may run.
     public var startAt: Int64
+    /// Why the job failed; `nil` otherwise.
     public var errors: String?
 
+    /// A job to store with every field given.
     public init(
         description: String, status: JobStatus, action: JobAction, referenceID: String,
         createdAt: Int64, updatedAt: Int64?, startAt: Int64, errors: String?

@@ -3,6 +3,7 @@ public struct ProjectKey: Hashable, Sendable, CustomStringConvertible {
     /// The number of characters of every project key.
     public static let length = 20
 
+    /// The key's 20 characters.
     public let rawValue: String
 
     /// Accepts `text` only when it has the shape of a project key.
@@ -16,6 +17,7 @@ public struct ProjectKey: Hashable, Sendable, CustomStringConvertible {
         rawValue = text
     }
 
+    /// The key itself.
     public var description: String { rawValue }
 
     /// A new random key, drawn from the system's secure generator.

@@ -9,6 +9,7 @@ public struct RequestLookup: Sendable, Equatable {
     /// The requested job, if it belongs to that project.
     public var job: Job?
 
+    /// A lookup that found what is given; `nil` parts were not found or not asked for.
     public init(principal: Principal?, projectID: Int64? = nil, job: Job? = nil) {
         self.principal = principal
         self.projectID = projectID
@@ -20,7 +21,7 @@ extension JobStore {
     /// Asks ``principal(forKeyHash:at:)``, then ``project(key:organizationID:)``, then ``job(id:projectID:)``, each
     /// only when the one before found something and the request named the next part: three lookups, for a
     /// store that has no cheaper way (see ``JobStore/lookUp(keyHash:projectKey:jobID:at:)``).
-    public func lookUpInTurn(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?, at time: Int64) throws
+    package func lookUpInTurn(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?, at time: Int64) throws
         -> RequestLookup
     {
         guard let principal = try principal(forKeyHash: keyHash, at: time) else { return RequestLookup(principal: nil) }

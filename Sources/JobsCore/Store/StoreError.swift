@@ -2,6 +2,7 @@
 ///
 /// The message may carry the engine's own code and text: it is written to the log, never shown to API clients.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// How the API treats a store failure.
     public enum Kind: Sendable, Equatable {
         /// Temporarily unable to serve: busy past the timeout, disk full, read-only, connection lost. The API
         /// answers 503 and the next request tries again.
@@ -18,13 +19,17 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case `internal`
     }
 
+    /// How the API treats this failure.
     public var kind: Kind
+    /// What failed, for the log.
     public var message: String
 
+    /// A failure of `kind`, explained by `message` (for the log).
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

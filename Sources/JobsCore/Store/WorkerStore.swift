@@ -26,12 +26,14 @@ public protocol WorkerStore: AnyObject {
 
 /// A job a worker claimed, with what the worker needs to run it.
 public struct ClaimedJob: Sendable, Equatable {
+    /// The job, `running` under the worker's lease.
     public var job: Job
     /// The public key of the job's project (the action's `PROJECT_KEY`).
     public var projectKey: ProjectKey
     /// When the lease ends unless renewed.
     public var leaseExpiresAt: Int64
 
+    /// A claimed job with every field given.
     public init(job: Job, projectKey: ProjectKey, leaseExpiresAt: Int64) {
         self.job = job
         self.projectKey = projectKey

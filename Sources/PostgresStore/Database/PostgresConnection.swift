@@ -1,4 +1,5 @@
 import CLibPQ
+import SQLStore
 
 #if canImport(Glibc)
 import Glibc
@@ -11,9 +12,11 @@ import Darwin
 /// Not shared between threads (libpq allows a connection to be used by one thread at a time). Statements run
 /// through ``execute(_:_:)`` are prepared once per connection (`PQprepare`) and then only executed
 /// (`PQexecPrepared`). A connection that was lost (the server restarted, the network dropped) is reset by the next
-/// call to ``execute(_:_:)`` or ``transaction(_:)``; if the server is still unreachable that call throws a
-/// connection failure at once, which the store reports as unavailable.
-final class PostgresConnection {
+/// call to ``execute(_:_:)`` or ``writeTransaction(_:)``; if the server is still unreachable that call throws a
+/// connection failure at once, which the store reports as unavailable. Public only as the connection of the
+/// shared store (``SQLJobStore``).
+public final class PostgresConnection: SQLEngineConnection {
+
     private let handle: OpaquePointer
     /// The prepared statements of the current session: SQL text → statement name. Emptied by a reset.
     private var prepared: [String: String] = [:]
@@ -23,8 +26,6 @@ final class PostgresConnection {
     /// When the last reconnection failed (monotonic milliseconds), and why; `nil` once connected again.
     private var lastFailedReset: Int64?
     private var lastResetError = ""
-    /// Set by ``rollBack()`` inside ``transaction(_:)``, which then does not commit.
-    private var rolledBack = false
     /// How long a call waits for the server's answer before it gives the connection up; `nil` for no limit.
     private let answerTimeout: Duration?
     /// Set when a call gave up waiting: the session's state is unknown, so the next call starts a new one.
@@ -87,7 +88,7 @@ final class PostgresConnection {
     /// Runs `sql` with `parameters` ($1, $2, …) as a prepared statement of this connection and returns its rows.
     /// Throws ``PostgresError`` for any failure.
     @discardableResult
-    func execute(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresResult {
+    func execute(_ sql: String, _ parameters: [SQLValue] = []) throws -> PostgresResult {
         try reconnectIfLost()
         let texts = try parameters.map { try $0.serverText() }
         let name = try statementName(for: sql, parameterCount: parameters.count)
@@ -179,10 +180,9 @@ final class PostgresConnection {
     // MARK: Transactions
 
     /// Runs `body` in a transaction (READ COMMITTED): committed when it returns, rolled back when it throws.
-    func transaction<Result>(_ body: () throws -> Result) throws -> Result {
+    public func writeTransaction<Result>(_ body: () throws -> Result) throws -> Result {
         try executeScript("BEGIN")
         inTransaction = true
-        rolledBack = false
         defer { inTransaction = false }
         let result: Result
         do {
@@ -194,17 +194,8 @@ final class PostgresConnection {
             }
             throw error
         }
-        if !rolledBack {
-            try executeScript("COMMIT")
-        }
+        try executeScript("COMMIT")
         return result
-    }
-
-    /// Rolls the open transaction back, for a body of ``transaction(_:)`` that decided to undo its work and
-    /// return; the transaction then ends without a commit. The body runs no statement after it.
-    func rollBack() throws {
-        _ = try checked(awaitResult(sent: PQsendQuery(handle, "ROLLBACK")))
-        rolledBack = true
     }
 
     // MARK: Lost connections

@@ -1,11 +1,12 @@
 import JobsCore
+import SQLStore
 
-extension PostgresError {
+extension PostgresError: SQLEngineFailure {
     /// A uniqueness rule refused the change (`23505`).
-    var isUniquenessViolation: Bool { sqlState == "23505" }
+    public var isUniquenessViolation: Bool { sqlState == "23505" }
 
     /// A `REFERENCES` clause refused the change (`23503`): the row it points to does not exist.
-    var isForeignKeyViolation: Bool { sqlState == "23503" }
+    public var isForeignKeyViolation: Bool { sqlState == "23503" }
 
     /// The error classified for the API (503 for `.unavailable`, 500 for `.internal`, …). `operation` says what
     /// was being done; the message keeps PostgreSQL's SQLSTATE and text for the log, never for clients.
@@ -39,4 +40,9 @@ extension PostgresError {
             return .internal
         }
     }
+}
+
+extension PostgresConnection {
+    /// What every call of the connection throws.
+    public typealias Failure = PostgresError
 }

@@ -5,7 +5,7 @@ import CLibPQ
 /// The message is PostgreSQL's own text, on one line: it goes to the log through ``StoreError``, never to API
 /// clients. For a server error it is the primary message only: the `DETAIL` of a constraint violation repeats the
 /// row's values (a user id), which no log line may carry.
-struct PostgresError: Error, CustomStringConvertible {
+public struct PostgresError: Error, CustomStringConvertible {
     /// The five-character SQLSTATE (`23505` for a unique violation, `08006` for a lost connection, …); `nil` when
     /// libpq failed before the server answered.
     var sqlState: String?
@@ -39,7 +39,7 @@ struct PostgresError: Error, CustomStringConvertible {
             isConnectionFailure: connectionBad || state.map(Self.isConnectionState) ?? false)
     }
 
-    var description: String {
+    public var description: String {
         let line = Self.oneLine(message)
         return sqlState.map { "\(line) (SQLSTATE \($0))" } ?? line
     }

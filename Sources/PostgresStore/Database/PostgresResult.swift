@@ -1,4 +1,5 @@
 import CLibPQ
+import SQLStore
 
 /// The rows of one executed statement. Owns its `PGresult` and frees it (`PQclear`) when released, on every path.
 final class PostgresResult {
@@ -19,23 +20,35 @@ final class PostgresResult {
     func row(_ row: Int) -> PostgresRow { PostgresRow(result: self, row: Int32(row)) }
 }
 
-/// One row of a ``PostgresResult``, read column by column (text format).
-struct PostgresRow {
+/// One row of a ``PostgresResult``, read column by column (text format). Public only as the row type of the
+/// shared store (``SQLJobStore``).
+public struct PostgresRow: SQLRow {
     let result: PostgresResult
     let row: Int32
 
-    func isNull(at column: Int) -> Bool { PQgetisnull(result.handle, row, Int32(column)) != 0 }
+    public func isNull(at column: Int32) -> Bool { PQgetisnull(result.handle, row, column) != 0 }
 
-    func text(at column: Int) -> String {
-        guard let value = PQgetvalue(result.handle, row, Int32(column)) else { return "" }
+    public func text(at column: Int32) -> String {
+        guard let value = PQgetvalue(result.handle, row, column) else { return "" }
         return String(cString: value)
     }
 
-    func optionalText(at column: Int) -> String? { isNull(at: column) ? nil : text(at: column) }
+    /// The column's bytes as the server sent them (`PQgetvalue`, `PQgetlength`), no copy.
+    public func withTextBytes<Result>(at column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result)
+        rethrows -> Result
+    {
+        guard let value = PQgetvalue(result.handle, row, column) else {
+            return try body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+        let count = Int(PQgetlength(result.handle, row, column))
+        return try value.withMemoryRebound(to: UInt8.self, capacity: count) {
+            try body(UnsafeBufferPointer(start: $0, count: count))
+        }
+    }
 
     /// A `bigint` (or `integer`) column. The server writes these as plain decimal digits; anything else reads as 0.
-    func int64(at column: Int) -> Int64 {
-        guard let value = PQgetvalue(result.handle, row, Int32(column)) else { return 0 }
+    public func int64(at column: Int32) -> Int64 {
+        guard let value = PQgetvalue(result.handle, row, column) else { return 0 }
         var number: Int64 = 0
         var negative = false
         var pointer = value
@@ -57,7 +70,6 @@ struct PostgresRow {
         return number == Int64.min ? 0 : -number
     }
 
-    func optionalInt64(at column: Int) -> Int64? { isNull(at: column) ? nil : int64(at: column) }
 
-    func bool(at column: Int) -> Bool { text(at: column) == "t" }
+    func bool(at column: Int32) -> Bool { text(at: column) == "t" }
 }

@@ -4,11 +4,9 @@ extension SQLiteConnection {
     /// Log frames past which a write checkpoints: SQLite's own default (`wal_autocheckpoint`).
     static let checkpointFrames: Int32 = 1000
 
-    /// Turns SQLite's automatic checkpoint off and records the log's size after each commit instead. The
-    /// automatic one ran in the commit that crossed 1000 frames, and again in every later commit while the log
-    /// could not restart: with the threads of a process writing back to back, a writer always began before the
-    /// last one's checkpoint ended, so the log never restarted and every commit paid a checkpoint (two more
-    /// `fsync`s). ``finishWrites()`` checkpoints instead. The hook's context is this object, unretained: the
+    /// Turns SQLite's automatic checkpoint off and records the log's size after each commit instead: the
+    /// automatic one runs inside commits, and under back-to-back writers in every commit once the log cannot
+    /// restart. ``finishWrites()`` checkpoints instead. The hook's context is this object, unretained: the
     /// hook goes away with the handle, which the object closes.
     func moveCheckpointsOutOfCommits() {
         sqlite3_wal_hook(
@@ -32,9 +30,8 @@ extension SQLiteConnection {
     /// begins during the second, so the next one finds every frame copied and restarts the log from its
     /// beginning, which keeps it near 1000 frames.
     ///
-    /// Under steady reads from many connections, and writers in other processes (a second `jobs-fcgi`, the
-    /// worker), a passive checkpoint rarely finds the moment when no reader still uses the log: measured at
-    /// 64 connections with two processes and a worker, the log grew to 115 MiB in 75 s. Once it holds
+    /// Under steady reads from many connections, and writers in other processes, a passive checkpoint rarely
+    /// finds the moment when no reader still uses the log, which then keeps growing. Once it holds
     /// ``restartFrames`` frames, the second pass is `RESTART` instead: it waits (up to the busy timeout) for the
     /// readers that still use the log to finish — milliseconds, each reads one request's rows — so that the
     /// next writer starts the log over.

@@ -10,11 +10,11 @@ extension SQLiteConnection {
     /// transaction that reads and then writes would instead fail with `SQLITE_BUSY` at its first write,
     /// ignoring the timeout, whenever another connection wrote in between. The whole transaction holds the
     /// ``writeGate``: the process's other threads wait there, not in SQLite's busy handler.
-    func immediateTransaction<Result>(_ body: () throws -> Result) throws -> Result {
+    public func writeTransaction<Result>(_ body: () throws -> Result) throws -> Result {
         try serializingWrites { try inImmediateTransaction(body) }
     }
 
-    /// ``immediateTransaction(_:)`` once the gate is held.
+    /// ``writeTransaction(_:)`` once the gate is held.
     private func inImmediateTransaction<Result>(_ body: () throws -> Result) throws -> Result {
         try run(Self.beginImmediate)
         do {

@@ -1,4 +1,5 @@
 import CSQLite3
+import SQLStore
 
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +11,12 @@ import Darwin
 ///
 /// Opened with `SQLITE_OPEN_NOMUTEX`: SQLite takes no lock of its own around each call, because a connection is
 /// used by one thread only (a FastCGI worker or a CLI command each open their own). That is why the class is not
-/// `Sendable`. Closed, with every statement finalized, when the object goes away.
-final class SQLiteConnection {
+/// `Sendable`. Closed, with every statement finalized, when the object goes away. Public only as the connection
+/// of the shared store (``SQLJobStore``).
+public final class SQLiteConnection: SQLEngineConnection {
+    /// Statements are cached by their query object, not by text (which the methods for tests also take).
+    public typealias Query = SQLiteQuery
+
     /// The raw handle. Never `NULL`: a failed open throws.
     let handle: OpaquePointer
 
@@ -181,12 +186,12 @@ final class SQLiteConnection {
 
     /// Every row of the cached statement `query` with `bindings`, each read by `decode`. Steps to the end even
     /// when the caller wants one row: a write with `RETURNING` finishes its work only then.
-    func rows<Row>(
-        _ query: SQLiteQuery, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
-    ) throws -> [Row] {
+    public func rows<Value>(
+        _ query: SQLiteQuery, _ bindings: [SQLValue] = [], decode: (SQLiteStatement) throws -> Value
+    ) throws -> [Value] {
         try withStatement(query) { statement in
             try statement.bind(bindings)
-            var rows: [Row] = []
+            var rows: [Value] = []
             while try statement.step() {
                 rows.append(try decode(statement))
             }
@@ -196,12 +201,12 @@ final class SQLiteConnection {
 
     /// The first row of the cached statement `query`, if any, decoded alone (no array). For statements that
     /// return at most one row; still steps to the end, as ``rows(_:_:decode:)-(SQLiteQuery,_,_)`` does.
-    func firstRow<Row>(
-        _ query: SQLiteQuery, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
-    ) throws -> Row? {
+    public func firstRow<Value>(
+        _ query: SQLiteQuery, _ bindings: [SQLValue] = [], decode: (SQLiteStatement) throws -> Value
+    ) throws -> Value? {
         try withStatement(query) { statement in
             try statement.bind(bindings)
-            var first: Row?
+            var first: Value?
             while try statement.step() {
                 if first == nil { first = try decode(statement) }
             }
@@ -209,8 +214,21 @@ final class SQLiteConnection {
         }
     }
 
+    /// Calls `body` with each row of the cached statement `query` in turn, in place: the list page's JSON is
+    /// written from the column bytes.
+    public func forEachRow(_ query: SQLiteQuery, _ bindings: [SQLValue], _ body: (SQLiteStatement) throws -> Void)
+        throws
+    {
+        try withStatement(query) { statement in
+            try statement.bind(bindings)
+            while try statement.step() {
+                try body(statement)
+            }
+        }
+    }
+
     /// Runs the cached statement `query` to its end, ignoring any rows.
-    func run(_ query: SQLiteQuery, _ bindings: [SQLiteValue] = []) throws {
+    public func run(_ query: SQLiteQuery, _ bindings: [SQLValue] = []) throws {
         try withStatement(query) { statement in
             try statement.bind(bindings)
             while try statement.step() {}
@@ -227,20 +245,20 @@ final class SQLiteConnection {
 
     /// ``rows(_:_:decode:)-(SQLiteQuery,_,_)`` for SQL given as text.
     func rows<Row>(
-        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+        _ sql: String, _ bindings: [SQLValue] = [], decode: (SQLiteStatement) throws -> Row
     ) throws -> [Row] {
         try rows(query(sql), bindings, decode: decode)
     }
 
     /// ``firstRow(_:_:decode:)-(SQLiteQuery,_,_)`` for SQL given as text.
     func firstRow<Row>(
-        _ sql: String, _ bindings: [SQLiteValue] = [], decode: (SQLiteStatement) throws -> Row
+        _ sql: String, _ bindings: [SQLValue] = [], decode: (SQLiteStatement) throws -> Row
     ) throws -> Row? {
         try firstRow(query(sql), bindings, decode: decode)
     }
 
     /// ``run(_:_:)-(SQLiteQuery,_)`` for SQL given as text.
-    func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws {
+    func run(_ sql: String, _ bindings: [SQLValue] = []) throws {
         try run(query(sql), bindings)
     }
 

@@ -1,14 +1,15 @@
 import CSQLite3
 import JobsCore
+import SQLStore
 
-extension SQLiteError {
+extension SQLiteError: SQLEngineFailure {
     /// Whether a uniqueness rule (a `UNIQUE` index or the primary key) refused the change.
-    var isUniquenessViolation: Bool {
+    public var isUniquenessViolation: Bool {
         code == CSQLITE3_CONSTRAINT_UNIQUE || code == CSQLITE3_CONSTRAINT_PRIMARYKEY
     }
 
     /// Whether a `REFERENCES` clause refused the change: the row it points to does not exist.
-    var isForeignKeyViolation: Bool { code == CSQLITE3_CONSTRAINT_FOREIGNKEY }
+    public var isForeignKeyViolation: Bool { code == CSQLITE3_CONSTRAINT_FOREIGNKEY }
 
     /// The error classified for the API, which answers each kind differently (503 for `.unavailable`, 500 for
     /// `.internal`, …). `operation` says what was being done; the message keeps SQLite's code and text for the
@@ -34,4 +35,9 @@ extension SQLiteError {
             .internal
         }
     }
+}
+
+extension SQLiteConnection {
+    /// What every call of the connection throws.
+    public typealias Failure = SQLiteError
 }

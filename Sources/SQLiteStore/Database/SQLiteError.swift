@@ -5,7 +5,7 @@ import CSQLite3
 ///
 /// It never leaves this module: ``SQLiteJobStore`` turns it into a `StoreError` at its boundary (see
 /// `SQLiteError+StoreError.swift`), keeping the code and text in the message for the log.
-struct SQLiteError: Error, CustomStringConvertible {
+public struct SQLiteError: Error, CustomStringConvertible {
     /// The extended result code (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY_SNAPSHOT`, …).
     var code: Int32
     /// SQLite's own explanation, in English.
@@ -32,7 +32,7 @@ struct SQLiteError: Error, CustomStringConvertible {
     /// `SQLITE_CONSTRAINT_UNIQUE`).
     var primaryCode: Int32 { code & 0xFF }
 
-    var description: String {
+    public var description: String {
         "\(Self.name(ofPrimaryCode: primaryCode)) (extended code \(code)): \(message)"
     }
 

@@ -1,4 +1,6 @@
 import CSQLite3
+import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +11,8 @@ import Darwin
 /// Group commit for one process's connections to one store: one `fdatasync` of the write-ahead log makes every
 /// commit written before it durable, so threads that committed while a sync was under way share the next one.
 ///
-/// With `synchronous = FULL`, SQLite syncs the log inside each commit, under the write lock: one writer at a time
-/// waited for the disk, and the process's other threads waited for it. Connections of a connector set to
+/// With `synchronous = FULL`, SQLite syncs the log inside each commit, under the write lock, so writers would wait
+/// for the disk one at a time. Connections of a connector set to
 /// ``SQLiteOptions/Synchronous-swift.enum/full`` instead commit with `synchronous = NORMAL` (frames written, not
 /// synced; checkpoints still sync) and, once the write lock is released and before the operation returns, call
 /// ``syncLog(atPath:)``: the operation is acknowledged only once its commit is on disk, as with `FULL`. A sync of
@@ -18,63 +20,50 @@ import Darwin
 /// another writer committed (a conflict, a job already cancelled) is durable too. Only plain reads may see a
 /// commit up to one sync before its writer is answered.
 ///
-/// `@unchecked Sendable`: every property is touched with `mutex` held; its storage is allocated once in `init`,
-/// freed once in `deinit`, and only ever passed to the pthread functions, which are thread-safe.
+/// `@unchecked Sendable`: the sync's state is touched only with `condition` locked, the checkpoint's lives in a
+/// `Mutex`.
 final class SQLiteLogSync: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    /// Guards the sync's state; threads whose ticket is not synced yet wait on it.
+    private let condition = NSCondition()
     /// Tickets handed out: one per call to ``syncLog(atPath:)``.
     private var requested: UInt64 = 0
     /// Every ticket up to this one is durable.
     private var synced: UInt64 = 0
     /// Whether a thread is in `fdatasync` now.
     private var syncing = false
-    /// Whether a thread is checkpointing now (see ``beginCheckpointIfDue(frames:)``).
-    private var checkpointRunning = false
-    /// The log's size in frames at the last checkpoint attempt.
-    private var framesAtLastCheckpoint: Int32 = 0
     /// `fdatasync` calls that succeeded.
     private var syncs = 0
 
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        condition = .allocate(capacity: 1)
-        condition.initialize(to: pthread_cond_t())
-        pthread_cond_init(condition, nil)
+    /// The turn to checkpoint (see ``beginCheckpointIfDue(frames:)``).
+    private struct CheckpointTurn {
+        /// Whether a thread is checkpointing now.
+        var running = false
+        /// The log's size in frames at the last checkpoint attempt.
+        var framesAtLastAttempt: Int32 = 0
     }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        condition.deinitialize(count: 1)
-        condition.deallocate()
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
-    }
+    private let checkpoint = Mutex(CheckpointTurn())
 
     /// Returns once an `fdatasync` of the log at `path` that started after this call has finished: everything
     /// committed before the call is then on disk. The thread that finds no sync under way runs one for every
     /// ticket handed out so far; the others wait for it, and run the next one if theirs came too late. Throws
     /// `SQLITE_IOERR_FSYNC` when the sync fails (the waiters then try their own).
     func syncLog(atPath path: String) throws {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        condition.lock()
+        defer { condition.unlock() }
         requested += 1
         let ticket = requested
         while synced < ticket {
             if syncing {
-                pthread_cond_wait(condition, mutex)
+                condition.wait()
                 continue
             }
             syncing = true
             let covered = requested
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
             let failure = Self.dataSync(path: path)
-            pthread_mutex_lock(mutex)
+            condition.lock()
             syncing = false
-            pthread_cond_broadcast(condition)
+            condition.broadcast()
             if let failure { throw failure }
             synced = max(synced, covered)
             syncs += 1
@@ -83,8 +72,8 @@ final class SQLiteLogSync: @unchecked Sendable {
 
     /// How many syncs of the log have run (for tests: one sync may cover several commits).
     var syncCount: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        condition.lock()
+        defer { condition.unlock() }
         return syncs
     }
 
@@ -94,22 +83,20 @@ final class SQLiteLogSync: @unchecked Sendable {
     /// when an attempt could not copy everything because a reader still needed old frames. One thread at a
     /// time; one that finds another checkpointing goes back to its request.
     func beginCheckpointIfDue(frames: Int32) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        if frames < framesAtLastCheckpoint { framesAtLastCheckpoint = 0 }
-        guard !checkpointRunning, frames >= framesAtLastCheckpoint + SQLiteConnection.checkpointFrames else {
-            return false
+        checkpoint.withLock { turn in
+            if frames < turn.framesAtLastAttempt { turn.framesAtLastAttempt = 0 }
+            guard !turn.running, frames >= turn.framesAtLastAttempt + SQLiteConnection.checkpointFrames else {
+                return false
+            }
+            turn.running = true
+            turn.framesAtLastAttempt = frames
+            return true
         }
-        checkpointRunning = true
-        framesAtLastCheckpoint = frames
-        return true
     }
 
     /// Ends what ``beginCheckpointIfDue(frames:)`` began.
     func endCheckpoint() {
-        pthread_mutex_lock(mutex)
-        checkpointRunning = false
-        pthread_mutex_unlock(mutex)
+        checkpoint.withLock { $0.running = false }
     }
 
     /// `fdatasync` of the file at `path` through a descriptor of its own (Linux syncs the file's dirty pages

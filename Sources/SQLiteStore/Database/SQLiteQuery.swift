@@ -2,7 +2,7 @@
 /// pointer instead of the whole text, on every statement of every request.
 ///
 /// Made once, as a `static let` (see ``SQLiteJobStore/SQL``), and kept for the life of the process.
-final class SQLiteQuery: Sendable, CustomStringConvertible {
+public final class SQLiteQuery: Sendable, CustomStringConvertible {
     /// The SQL text.
     let text: String
 
@@ -10,5 +10,5 @@ final class SQLiteQuery: Sendable, CustomStringConvertible {
         self.text = text
     }
 
-    var description: String { text }
+    public var description: String { text }
 }

@@ -4,7 +4,7 @@ extension SQLiteStatement {
     /// Runs `body` with the column's text as SQLite holds it: its bytes, not checked for UTF-8, NUL included,
     /// no copy. The same bytes ``text(at:)`` decodes; empty for `NULL`. The pointer is valid only during `body`
     /// (SQLite frees it at the next step, reset or conversion of the column).
-    func withTextBytes<Result>(
+    public func withTextBytes<Result>(
         at column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result
     ) rethrows -> Result {
         // `sqlite3_column_text` first, then `sqlite3_column_bytes`, as in ``text(at:)``.

@@ -1,11 +1,12 @@
 import CSQLite3
+import SQLStore
 
 /// One prepared statement (`sqlite3_stmt *`), finalized when the object goes away.
 ///
 /// Statements are owned by their ``SQLiteConnection``, which caches them and resets them after every use (see
 /// ``SQLiteConnection/withStatement(_:_:)``): a statement is never left mid-step holding a read snapshot or a
-/// lock, whatever path the use took.
-final class SQLiteStatement {
+/// lock, whatever path the use took. Public only as the row type of the shared store (``SQLJobStore``).
+public final class SQLiteStatement: SQLRow {
     /// The SQL text the statement was prepared from: its key in the connection's cache.
     let sql: String
     /// Set while a caller steps through the statement, so that a nested use of the same SQL prepares its own
@@ -49,7 +50,7 @@ final class SQLiteStatement {
     // MARK: Parameters
 
     /// Binds `values` to parameters `?1`, `?2`, … in order.
-    func bind(_ values: [SQLiteValue]) throws {
+    func bind(_ values: [SQLValue]) throws {
         for (offset, value) in values.enumerated() {
             // Parameter indexes are 1-based; SQLite refuses an index past the statement's own parameters with
             // SQLITE_RANGE rather than anything worse, so truncation cannot harm here.
@@ -60,7 +61,7 @@ final class SQLiteStatement {
                 code = sqlite3_bind_int64(handle, index, integer)
             case .text(let text):
                 code = bind(text: text, at: index)
-            case .blob(let bytes):
+            case .bytes(let bytes):
                 code = bind(blob: bytes, at: index)
             case .null:
                 code = sqlite3_bind_null(handle, index)
@@ -118,32 +119,22 @@ final class SQLiteStatement {
     // MARK: Columns of the current row
 
     /// Whether the column holds SQL `NULL`.
-    func isNull(at column: Int32) -> Bool {
+    public func isNull(at column: Int32) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
     /// The column as a 64-bit integer (0 for `NULL`).
-    func int64(at column: Int32) -> Int64 {
+    public func int64(at column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
-    }
-
-    /// The column as an integer, `nil` for `NULL`.
-    func optionalInt64(at column: Int32) -> Int64? {
-        isNull(at: column) ? nil : int64(at: column)
     }
 
     /// The column as text. Bytes that are not valid UTF-8 (a store edited by hand, a damaged page) become
     /// U+FFFD instead of stopping the process.
-    func text(at column: Int32) -> String {
+    public func text(at column: Int32) -> String {
         // `sqlite3_column_text` first, then `sqlite3_column_bytes`: the order SQLite documents as safe, since
         // the first call may convert the value and the second then measures the converted bytes.
         guard let characters = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: characters, count: count), as: UTF8.self)
-    }
-
-    /// The column as text, `nil` for `NULL`.
-    func optionalText(at column: Int32) -> String? {
-        isNull(at: column) ? nil : text(at: column)
     }
 }

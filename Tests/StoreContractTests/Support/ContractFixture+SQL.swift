@@ -41,7 +41,7 @@ extension ContractFixture {
             try store.connection.rows(sql, [.integer(value)]) { row in (0..<columns).map { row.int64(at: Int32($0)) } }
         case let store as PostgresJobStore:
             try store.connection.rows(sql.replacingOccurrences(of: "?1", with: "$1"), [.integer(value)]) { row in
-                (0..<columns).map { row.int64(at: $0) }
+                (0..<columns).map { row.int64(at: Int32($0)) }
             }
         default:
             throw StoreError(.internal, "unknown store \(type(of: admin))")

@@ -1,27 +1,23 @@
 import JobsCore
 
-extension SQLiteJobStore {
-    /// Claims up to `limit` due jobs for `owner` with one `UPDATE … RETURNING` (``SQL/claimDueJobs``), which
-    /// takes the write lock before it reads the candidates: of any number of workers claiming at once, in this
-    /// process or others, each job goes to exactly one. Due `scheduled` jobs become `running` with
-    /// `updatedAt = now`; `running` jobs whose lease ended before `now`, or that have none, are taken over as
-    /// they are. Only jobs of `actions` are claimed. The result is ordered oldest `startAt` first, then by id. A
-    /// `limit` of 0 or less, or no action, claims nothing.
+extension SQLJobStore {
+    /// Claims up to `limit` due jobs for `owner` with one `UPDATE … RETURNING` (``SQLDialect/claimDueJobs``): of
+    /// any number of workers claiming at once, in this process or others, each job goes to exactly one. Due
+    /// `scheduled` jobs become `running` with `updatedAt = now`; `running` jobs whose lease ended before `now`, or
+    /// that have none, are taken over as they are. Only jobs of `actions` are claimed. The result is ordered
+    /// oldest `startAt` first, then by id. A `limit` of 0 or less, or no action, claims nothing.
+    @inlinable
     public func claimDueJobs(owner: String, now: Int64, leaseUntil: Int64, limit: Int, actions: [JobAction]) throws
         -> [ClaimedJob]
     {
         guard limit > 0, !actions.isEmpty else { return [] }
-        var names = JSONWriter()
-        names.raw("[")
-        for (index, action) in actions.enumerated() {
-            if index > 0 { names.raw(",") }
-            names.string(action.rawValue)
-        }
-        names.raw("]")
         return try guarded("claiming due jobs for \(owner)") {
             let claimed = try connection.rows(
-                SQL.claimDueJobs,
-                [.text(owner), .integer(now), .integer(leaseUntil), .integer(Int64(limit)), .text(names.text)]
+                Self.statements.claimDueJobs,
+                [
+                    .text(owner), .integer(now), .integer(leaseUntil), .integer(Int64(limit)),
+                    Self.actionList(actions),
+                ]
             ) { row in
                 let job = try Self.decodeJob(row)
                 let keyText = row.text(at: 10)
@@ -39,20 +35,22 @@ extension SQLiteJobStore {
     /// Extends the lease with one conditional update fenced on the job being `running` under `owner`. When it
     /// is not, the job as it is now (cancelled, finished, taken over) or `nil` if it does not exist: a job that
     /// left `owner` never comes back to it, so that read cannot contradict the update.
+    @inlinable
     public func renewLease(jobID: Int64, owner: String, until: Int64) throws -> LeaseRenewal {
         try guarded("renewing the lease of \(owner) on job \(jobID)") {
             if let renewed = try connection.firstRow(
-                SQL.renewLease, [.integer(jobID), .text(owner), .integer(until)], decode: { $0.int64(at: 0) })
+                Self.statements.renewLease, [.integer(jobID), .text(owner), .integer(until)], decode: Self.decodeID)
             {
                 return .renewed(until: renewed)
             }
-            return .lost(try connection.firstRow(SQL.job, [.integer(jobID)], decode: Self.decodeJob))
+            return .lost(try connection.firstRow(Self.statements.job, [.integer(jobID)], decode: Self.decodeJob))
         }
     }
 
     /// Ends the job as `completed` or `failed` and drops its lease, with one conditional update fenced on the
     /// job being `running` under `owner`; `nil` when it is not (cancelled, taken over), and nothing changes.
     /// Throws ``StoreError/Kind-swift.enum/invalid`` for any other status.
+    @inlinable
     public func finishJob(id: Int64, owner: String, status: JobStatus, errors: String?, at time: Int64) throws
         -> Job?
     {
@@ -61,8 +59,11 @@ extension SQLiteJobStore {
         }
         return try guarded("finishing job \(id) of \(owner) as \(status.rawValue)") {
             try connection.firstRow(
-                SQL.finishJob,
-                [.integer(id), .text(owner), .text(status.rawValue), .text(orNull: errors), .integer(time)],
+                Self.statements.finishJob,
+                [
+                    .integer(id), .text(owner), .text(status.rawValue),
+                    .text(orNull: errors.map(Self.storable(errors:))), .integer(time),
+                ],
                 decode: Self.decodeJob)
         }
     }
@@ -70,9 +71,11 @@ extension SQLiteJobStore {
     /// Drops the lease on a job still `running` under `owner`, fenced like ``finishJob(id:owner:status:errors:at:)``.
     /// The job stays `running` without a lease, which the next claim takes over at once; `owner` can no longer
     /// renew or finish it. Returns whether the lease was `owner`'s to drop.
+    @inlinable
     public func releaseLease(jobID: Int64, owner: String) throws -> Bool {
         try guarded("releasing the lease of \(owner) on job \(jobID)") {
-            try connection.firstRow(SQL.releaseLease, [.integer(jobID), .text(owner)]) { $0.int64(at: 0) } != nil
+            try connection.firstRow(
+                Self.statements.releaseLease, [.integer(jobID), .text(owner)], decode: Self.decodeID) != nil
         }
     }
 }

@@ -1,16 +1,9 @@
-/// A parameter of a statement, sent to the server in text form.
-enum PostgresValue {
-    case integer(Int64)
-    case text(String)
-    /// Sent as `\x` followed by hex digits, which `bytea` reads in text form.
-    case bytea([UInt8])
-    case null
+import SQLStore
 
-    static func integer(orNull value: Int64?) -> PostgresValue { value.map { .integer($0) } ?? .null }
-    static func text(orNull value: String?) -> PostgresValue { value.map { .text($0) } ?? .null }
-
-    /// The text the server receives, or `nil` for SQL `NULL`. Throws ``StoreError`` `.invalid` for text holding
-    /// NUL, which PostgreSQL's text cannot store (and a C string would silently cut).
+extension SQLValue {
+    /// The text the server receives, or `nil` for SQL `NULL`; bytes are sent as `\x` followed by hex digits,
+    /// which `bytea` reads in text form. Throws ``PostgresError`` (invalid input) for text holding NUL, which
+    /// PostgreSQL's text cannot store (and a C string would silently cut).
     func serverText() throws -> String? {
         switch self {
         case .integer(let value):
@@ -20,7 +13,7 @@ enum PostgresValue {
                 throw PostgresError(sqlState: nil, message: "text containing NUL cannot be stored", isInvalidInput: true)
             }
             return value
-        case .bytea(let bytes):
+        case .bytes(let bytes):
             let hex = Array("0123456789abcdef".utf8)
             var text: [UInt8] = Array(#"\x"#.utf8)
             text.reserveCapacity(2 + bytes.count * 2)

@@ -1,0 +1,154 @@
+import JobsCore
+
+extension SQLJobStore {
+    /// The organization and key behind this hash, if the key exists and is active at `time` (one lookup in the
+    /// unique index on `key_hash`).
+    @inlinable
+    public func principal(forKeyHash hash: APIKeyHash, at time: Int64) throws -> Principal? {
+        try guarded("looking up an API key") {
+            try connection.firstRow(Self.statements.principal, [.bytes(hash.bytes), .integer(time)]) { row in
+                Principal(keyID: row.int64(at: 0), organizationID: row.int64(at: 1))
+            }
+        }
+    }
+
+    /// The project with this key if it belongs to `organizationID` (one lookup in the unique index on
+    /// `project_key`); `nil` for another organization's project, as for a missing one.
+    @inlinable
+    public func project(key: ProjectKey, organizationID: Int64) throws -> Project? {
+        try guarded("looking up project \(key)") {
+            try connection.firstRow(
+                Self.statements.projectInOrganization, [.text(key.rawValue), .integer(organizationID)],
+                decode: Self.decodeProject)
+        }
+    }
+
+    /// One statement instead of three (``SQLStatements/requestLookup``).
+    @inlinable
+    public func lookUp(keyHash: APIKeyHash, projectKey: ProjectKey?, jobID: Int64?, at time: Int64) throws
+        -> RequestLookup
+    {
+        try guarded("looking up an API key, project and job") {
+            let lookup = try connection.firstRow(
+                Self.statements.requestLookup,
+                [.bytes(keyHash.bytes), .text(orNull: projectKey?.rawValue), .integer(orNull: jobID), .integer(time)]
+            ) { row -> RequestLookup in
+                let principal = Principal(keyID: row.int64(at: 11), organizationID: row.int64(at: 12))
+                guard let projectID = row.optionalInt64(at: 10) else { return RequestLookup(principal: principal) }
+                let job = row.isNull(at: 0) ? nil : try Self.decodeJob(row)
+                return RequestLookup(principal: principal, projectID: projectID, job: job)
+            }
+            return lookup ?? RequestLookup(principal: nil)
+        }
+    }
+
+    /// Up to `limit` jobs of the project in ascending id order, skipping the first `offset`: one range of the
+    /// position index, whatever the offset. A `limit` of 0 or less gives no jobs (SQLite would read a negative
+    /// one as "no limit"); an offset past the end gives none either.
+    @inlinable
+    public func jobs(projectID: Int64, limit: Int, offset: Int64) throws -> [Job] {
+        guard limit > 0 else { return [] }
+        return try guarded("listing the jobs of project \(projectID)") {
+            try connection.rows(
+                Self.statements.jobsPage, [.integer(projectID), .integer(Int64(limit)), .integer(max(0, offset))],
+                decode: Self.decodeJob)
+        }
+    }
+
+    /// Writes the page ``jobs(projectID:limit:offset:)`` reads as a JSON array, row by row from the columns
+    /// (``JobRow``): the same bytes as writing those jobs, without making them.
+    @inlinable
+    public func writeJobs(projectID: Int64, limit: Int, offset: Int64, to writer: inout JSONWriter) throws {
+        guard limit > 0 else {
+            writer.raw("[]")
+            return
+        }
+        try guarded("listing the jobs of project \(projectID)") {
+            writer.raw("[")
+            var first = true
+            try connection.forEachRow(
+                Self.statements.jobsPage, [.integer(projectID), .integer(Int64(limit)), .integer(max(0, offset))]
+            ) { row in
+                if !first { writer.raw(",") }
+                first = false
+                try writer.job(JobRow(row))
+            }
+            writer.raw("]")
+        }
+    }
+
+    /// The job with this id if it belongs to the project.
+    @inlinable
+    public func job(id: Int64, projectID: Int64) throws -> Job? {
+        try guarded("reading job \(id)") {
+            try connection.firstRow(
+                Self.statements.jobInProject, [.integer(id), .integer(projectID)], decode: Self.decodeJob)
+        }
+    }
+
+    /// Cancels the job if it is `scheduled` or `running`, with one conditional `UPDATE … RETURNING`: of many
+    /// concurrent cancels, in this process or another, exactly one changes the row.
+    ///
+    /// When nothing changed, a second read tells a job in a final state (returned unchanged) from a missing one.
+    /// Final states never change again, so that read cannot contradict the update.
+    @inlinable
+    public func cancelJob(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome {
+        try guarded("cancelling job \(id)") {
+            if let cancelled = try connection.firstRow(
+                Self.statements.cancelJob, [.integer(id), .integer(projectID), .integer(time)],
+                decode: Self.decodeJob)
+            {
+                return .cancelled(cancelled)
+            }
+            guard
+                let job = try connection.firstRow(
+                    Self.statements.jobInProject, [.integer(id), .integer(projectID)], decode: Self.decodeJob),
+                // An active job here was created after the update looked (it took the next id): the cancel
+                // came first, when no such job existed.
+                !job.status.isCancellable
+            else {
+                return .notFound
+            }
+            return .notCancellable(job)
+        }
+    }
+
+    /// Stores a new job unless the project has an active job with the same action and reference id
+    /// (``insert(_:projectID:)``).
+    @inlinable
+    public func createJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
+        try insert(job, projectID: projectID)
+    }
+
+    /// Inserts `job` at the project's next position in one write transaction. Taking the position first takes
+    /// the lock every creation and import in the project takes first (SQLite's write lock, PostgreSQL's row lock
+    /// on the project), so the active-job read that follows sees every job stored before and none can be stored
+    /// until the commit: an active job with the same action and reference id means a conflict, and the
+    /// transaction rolls back (no position is used up). The `jobs_one_active` unique index backs the read.
+    @inlinable
+    func insert(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
+        try refusableWrite("creating a job for project \(projectID)") {
+            guard
+                let position = try connection.firstRow(
+                    Self.statements.takePosition, [.integer(projectID)], decode: Self.decodeID)
+            else {
+                throw StoreError(.invalid, "No project with id \(projectID)")
+            }
+            if job.status.isCancellable,
+                let existingID = try connection.firstRow(
+                    Self.statements.activeJobID,
+                    [.integer(projectID), .text(job.action.rawValue), .text(job.referenceID)], decode: Self.decodeID)
+            {
+                throw Refusal(CreateOutcome.conflict(existingJobID: existingID))
+            }
+            guard
+                let created = try connection.firstRow(
+                    Self.statements.insertJob, Self.insertBindings(job, projectID: projectID, position: position),
+                    decode: Self.decodeJob)
+            else {
+                throw StoreError(.internal, "Inserting a job returned no row")
+            }
+            return .created(created)
+        }
+    }
+}

@@ -1,0 +1,225 @@
+/// The text of every statement of the shared store, prepared by an engine as its `Query`.
+///
+/// One text serves both engines where their SQL is the same; ``SQLDialect`` holds the statements whose text
+/// really differs. Parameters are written `?1`, `?2`, …: an engine that spells them otherwise (PostgreSQL's `$1`)
+/// converts the text once, in `make`. Made once per engine, as a `static let`.
+public final class SQLStatements<Query: Sendable>: Sendable {
+    /// The columns of a job, in the order ``SQLJobStore/decodeJob(_:)`` reads them.
+    public static var jobColumns: String {
+        "id, description, status, project_id, action, reference_id, created_at, updated_at, start_at, errors"
+    }
+    /// The columns of a project, in the order ``SQLJobStore/decodeProject(_:)`` reads them.
+    public static var projectColumns: String { "id, org_id, project_key, name, created_at" }
+    /// The columns of an API key, in the order ``SQLJobStore/decodeAPIKey(_:)`` reads them.
+    public static var apiKeyColumns: String { "id, org_id, hint, created_at, revoked_at, expires_at" }
+
+    // MARK: API
+
+    /// A key authenticates at `?2` while it is not revoked and not past its expiry (a rotated key's grace).
+    public let principal: Query
+    /// The project with key `?1` if it belongs to organization `?2`.
+    public let projectInOrganization: Query
+    /// The key, the project and the job of a request in one statement: three unique-index lookups, one read
+    /// transaction (SQLite) or one round trip (PostgreSQL). The job's columns come first, in ``jobColumns``
+    /// order, so ``SQLJobStore/decodeJob(_:)`` reads them as any job; then the project's id, then the key's id
+    /// and organization. `?2` or `?3` `NULL` leaves the project or the job out (a `LEFT JOIN` on `NULL` finds
+    /// nothing).
+    public let requestLookup: Query
+    /// ``SQLDialect/jobsPage``.
+    public let jobsPage: Query
+    /// The job `?1` if it belongs to project `?2`.
+    public let jobInProject: Query
+    /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled job
+    /// holds no lease: its worker's next renewal or finish finds it gone.
+    public let cancelJob: Query
+    /// The next position of project `?1`; it takes the write lock (SQLite) or the project's row lock
+    /// (PostgreSQL), which every creation in the project takes first.
+    public let takePosition: Query
+    /// `?2` positions of project `?1` at once, for an import in one transaction: the last one comes back.
+    public let takePositions: Query
+    /// ``insertJob`` for an import, which needs only the id back.
+    public let importJob: Query
+    /// Inserts a job (the bindings of ``SQLJobStore/insertBindings(_:projectID:position:)``), returning it.
+    public let insertJob: Query
+    /// ``SQLDialect/activeJobID``.
+    public let activeJobID: Query
+
+    // MARK: Workers
+
+    /// ``SQLDialect/claimDueJobs``.
+    public let claimDueJobs: Query
+    /// Every write on a leased job is fenced on `status = 'running' AND lease_owner = ?2`.
+    public let renewLease: Query
+    /// Ends job `?1` of owner `?2` as `?3` with errors `?4` at `?5`, dropping its lease.
+    public let finishJob: Query
+    /// A `running` job without a lease is claimable at once (see ``claimDueJobs``).
+    public let releaseLease: Query
+
+    // MARK: Administration
+
+    /// Inserts organization `?1` created at `?2`.
+    public let insertOrganization: Query
+    /// The organization `?1`.
+    public let organization: Query
+    /// Every organization, in id order.
+    public let organizations: Query
+    /// Inserts a key of organization `?1` with hash `?2` and hint `?3`, created at `?4`.
+    public let insertAPIKey: Query
+    /// The keys of organization `?1`, in id order.
+    public let apiKeys: Query
+    /// The key `?1`.
+    public let apiKey: Query
+    /// Only a key not revoked yet changes: a revoked key keeps its first revocation time.
+    public let revokeAPIKey: Query
+    /// ``SQLDialect/endRotatedKey``.
+    public let endRotatedKey: Query
+    /// Inserts a project of organization `?1` with key `?2` and name `?3`, created at `?4`.
+    public let insertProject: Query
+    /// The project with key `?1`.
+    public let project: Query
+    /// The project `?1`.
+    public let projectByID: Query
+    /// ``SQLDialect/projects``.
+    public let projects: Query
+    /// The job `?1`, whatever its project.
+    public let job: Query
+    /// ``SQLDialect/jobsAfter``.
+    public let jobsAfter: Query
+    /// Every project's id, in order.
+    public let projectIDs: Query
+    /// ``SQLDialect/purgeCount``.
+    public let purgeCount: Query
+
+    /// Every statement, the shared texts and `dialect`'s, each made into a query by `make`.
+    public init(dialect: SQLDialect, make: (String) -> Query) {
+        let jobColumns = Self.jobColumns
+        let projectColumns = Self.projectColumns
+        let apiKeyColumns = Self.apiKeyColumns
+        principal = make(
+            """
+            SELECT id, org_id FROM api_keys
+            WHERE key_hash = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)
+            """)
+        projectInOrganization = make("SELECT \(projectColumns) FROM projects WHERE project_key = ?1 AND org_id = ?2")
+        requestLookup = make(
+            """
+            SELECT j.id, j.description, j.status, j.project_id, j.action, j.reference_id, j.created_at,
+                j.updated_at, j.start_at, j.errors, p.id, k.id, k.org_id
+            FROM api_keys AS k
+            LEFT JOIN projects AS p ON p.project_key = ?2 AND p.org_id = k.org_id
+            LEFT JOIN jobs AS j ON j.id = ?3 AND j.project_id = p.id
+            WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?4)
+            """)
+        jobsPage = make(dialect.jobsPage)
+        jobInProject = make("SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2")
+        cancelJob = make(
+            """
+            UPDATE jobs SET status = 'cancelled', updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ?1 AND project_id = ?2 AND status IN ('scheduled', 'running')
+            RETURNING \(jobColumns)
+            """)
+        takePosition = make(
+            "UPDATE projects SET last_position = last_position + 1 WHERE id = ?1 RETURNING last_position")
+        takePositions = make(
+            "UPDATE projects SET last_position = last_position + ?2 WHERE id = ?1 RETURNING last_position")
+        let insert = """
+            INSERT INTO jobs (description, status, project_id, action, reference_id, created_at, updated_at,
+                start_at, errors, position)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """
+        importJob = make(insert + "\nRETURNING id")
+        insertJob = make(insert + "\nRETURNING \(jobColumns)")
+        activeJobID = make(dialect.activeJobID)
+
+        claimDueJobs = make(dialect.claimDueJobs)
+        renewLease = make(
+            """
+            UPDATE jobs SET lease_expires_at = ?3
+            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+            RETURNING lease_expires_at
+            """)
+        finishJob = make(
+            """
+            UPDATE jobs SET status = ?3, errors = ?4, updated_at = ?5, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+            RETURNING \(jobColumns)
+            """)
+        releaseLease = make(
+            """
+            UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+            RETURNING id
+            """)
+
+        insertOrganization = make(
+            "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING id, name, created_at")
+        organization = make("SELECT id, name, created_at FROM organizations WHERE id = ?1")
+        organizations = make("SELECT id, name, created_at FROM organizations ORDER BY id")
+        insertAPIKey = make(
+            """
+            INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, ?4)
+            RETURNING \(apiKeyColumns)
+            """)
+        apiKeys = make("SELECT \(apiKeyColumns) FROM api_keys WHERE org_id = ?1 ORDER BY id")
+        apiKey = make("SELECT \(apiKeyColumns) FROM api_keys WHERE id = ?1")
+        revokeAPIKey = make(
+            """
+            UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
+            RETURNING \(apiKeyColumns)
+            """)
+        endRotatedKey = make(dialect.endRotatedKey)
+        insertProject = make(
+            """
+            INSERT INTO projects (org_id, project_key, name, created_at) VALUES (?1, ?2, ?3, ?4)
+            RETURNING \(projectColumns)
+            """)
+        project = make("SELECT \(projectColumns) FROM projects WHERE project_key = ?1")
+        projectByID = make("SELECT \(projectColumns) FROM projects WHERE id = ?1")
+        projects = make(dialect.projects)
+        job = make("SELECT \(jobColumns) FROM jobs WHERE id = ?1")
+        jobsAfter = make(dialect.jobsAfter)
+        projectIDs = make("SELECT id FROM projects ORDER BY id")
+        purgeCount = make(dialect.purgeCount)
+    }
+}
+
+/// The statements whose text differs between engines, with `?1`-style parameters and the meaning each engine's
+/// text must have.
+public struct SQLDialect: Sendable {
+    /// Up to `?2` jobs of project `?1` in position order, after skipping `?3`: one range of the position index,
+    /// whatever the offset (the project's jobs in id order hold the positions after its `position_base` with no
+    /// gap). An offset past the end, however large, gives no rows, not an error.
+    public var jobsPage: String
+    /// The id of project `?1`'s active job with action `?2` and reference id `?3`; the condition repeats
+    /// `jobs_one_active`'s own, in the form the engine's planner matches to that partial index.
+    public var activeJobID: String
+    /// Claims up to `?4` due jobs for owner `?1` at time `?2` with a lease until `?3`, in one statement that
+    /// never hands one job to two claims, among the actions in `?5` (``SQLJobStore/actionList(_:)``). Returns
+    /// ``SQLStatements/jobColumns`` and the project's key, in no particular order.
+    public var claimDueJobs: String
+    /// The old key of a rotation, if it is active at `?2`: revoked at `?2` when `?3` is `NULL`, else expiring at
+    /// `?3` or at the earlier expiry it had. Returns ``SQLStatements/apiKeyColumns``.
+    public var endRotatedKey: String
+    /// Every project, or those of organization `?1`, in id order.
+    public var projects: String
+    /// Up to `?4` jobs of project `?1` with an id above `?2`, only those in status `?3` unless it is `NULL`, in
+    /// id order.
+    public var jobsAfter: String
+    /// How many finished jobs ended before `?1` (a job imported finished without an `updated_at` ended, as far
+    /// as anyone knows, when it was created), read from the `jobs_finished` partial index.
+    public var purgeCount: String
+
+    /// A dialect of these texts.
+    public init(
+        jobsPage: String, activeJobID: String, claimDueJobs: String, endRotatedKey: String, projects: String,
+        jobsAfter: String, purgeCount: String
+    ) {
+        self.jobsPage = jobsPage
+        self.activeJobID = activeJobID
+        self.claimDueJobs = claimDueJobs
+        self.endRotatedKey = endRotatedKey
+        self.projects = projects
+        self.jobsAfter = jobsAfter
+        self.purgeCount = purgeCount
+    }
+}
