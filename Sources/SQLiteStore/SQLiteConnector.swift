@@ -89,6 +89,9 @@ public struct SQLiteConnector: JobStoreConnector {
             try connection.execute("PRAGMA synchronous = \(synchronous.pragmaValue)")
             // Foreign keys are off by default in SQLite, per connection.
             try connection.execute("PRAGMA foreign_keys = ON")
+            // Deleted content is overwritten with zeros, not left in free space: a purged job's user id must not
+            // survive in the file. (Debian's SQLite has it on by default; a build without it would not.)
+            try connection.execute("PRAGMA secure_delete = ON")
         }
         // Set once configured: the connections it opens come from a store that never sets its own aside.
         store.reconnect = { try open(create: false).connection }

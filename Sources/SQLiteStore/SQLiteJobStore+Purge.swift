@@ -1,3 +1,4 @@
+import CSQLite3
 import JobsCore
 
 extension SQLiteJobStore {
@@ -33,5 +34,17 @@ extension SQLiteJobStore {
         }
         try connection.run(SQL.setPositionBase, [.integer(projectID), .integer(target)])
         return deleted.count
+    }
+
+    /// Copies the log into the database and truncates it to zero bytes (`PRAGMA wal_checkpoint(TRUNCATE)`): with
+    /// `secure_delete` on, the purged rows are then zeros in the database file and gone from the log. `false`
+    /// when another connection kept the log in use past the busy timeout.
+    public func eraseDeletedData() throws -> Bool? {
+        try guarded("truncating the log after a purge") {
+            let code = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+            if code == SQLITE_BUSY || code == SQLITE_LOCKED { return false }
+            guard code == SQLITE_OK else { throw SQLiteError(code: code, database: connection.handle) }
+            return true
+        }
     }
 }

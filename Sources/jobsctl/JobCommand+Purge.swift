@@ -15,7 +15,8 @@ extension JobCommand {
                 finished longer ago than that). Deletes in batches of --batch-size jobs, the oldest positions of \
                 each project first, each batch one short transaction: the API keeps answering in between, and \
                 list pages stay dense (the jobs that stay move up, in order). Prints {"deleted":N} with the \
-                total; with --dry-run, deletes nothing and prints {"wouldDelete":N}. A finished job keeps the \
+                total; with --dry-run, deletes nothing and prints {"wouldDelete":N}. On SQLite the purged rows are then \
+                erased from the store's files (zeroed, and the log truncated). A finished job keeps the \
                 user id it deleted in its referenceId until it is purged: deploy/systemd/jobs-purge.timer runs \
                 this daily with the age in JOBS_PURGE_OLDER_THAN.
 
@@ -105,6 +106,12 @@ extension JobCommand {
                 let deleted = try store.purgeFinishedJobs(before: before, limit: batchSize)
                 guard deleted > 0 else { break }
                 total += deleted
+            }
+            // What was deleted must not stay readable in the store's files (SQLite's log keeps it until a checkpoint).
+            if total > 0, try store.eraseDeletedData() == false {
+                Output.note(
+                    "note: other connections kept the store's log busy: the purged jobs may stay in its -wal file "
+                        + "until its next checkpoint; run the purge again later to erase them now")
             }
             try Output.line(["deleted": total])
         }

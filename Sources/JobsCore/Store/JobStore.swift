@@ -146,6 +146,15 @@ public protocol StoreAdministration: JobStore, WorkerStore {
     /// How many jobs ``purgeFinishedJobs(before:limit:)`` would delete, in every batch together, if nothing
     /// changed meanwhile.
     func countFinishedJobs(before: Int64) throws -> Int
+    /// After a purge: makes the deleted rows unrecoverable from the store's own files, where this process can.
+    /// `true` when done; `false` when other connections kept the store busy (try again later); `nil` when the
+    /// engine's files are not this process's to rewrite (PostgreSQL: see docs/DURABILITY.md).
+    func eraseDeletedData() throws -> Bool?
+}
+
+extension StoreAdministration {
+    /// By default, nothing this process can do: `nil`.
+    public func eraseDeletedData() throws -> Bool? { nil }
 }
 
 /// Opens connections to one store. Shared by every thread; each connection it opens is not.
