@@ -60,7 +60,9 @@ nginx_pid=""
 worker_pid=""
 stop() {
     trap - EXIT INT TERM
-    log "stopping"
+    # Ctrl-C also ends a pipe's reader (`deploy/demo.sh | tee demo.txt`): a write to it must not end the clean-up.
+    trap '' PIPE
+    log "stopping" || true
     if [[ -n $worker_pid ]]; then
         # SIGTERM: the worker lets a running action finish (10 s at most), releases what it must, and exits.
         kill -TERM "$worker_pid" 2>/dev/null || true
