@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests the Debian package that deploy/package.sh builds, as deploy/test.sh runs it:
-#   1. lintian: no error and no warning that deploy/debian/lintian-overrides does not justify;
+#   1. lintian: no error and no warning that deploy/debian/lintian-overrides does not justify; systemd-analyze
+#      verify of the packaged units, and the app unit's `systemd-analyze security` exposure at most 1.2;
 #   2. piuparts in a Debian 12 chroot: install, remove, purge, nothing left behind;
 #   3. end to end in a Debian 12 root without Swift (debootstrap minbase; deploy/debian/tests/e2e-in-root.sh):
 #      the package and nginx installed with apt, the app and worker started as README.md's commands for hosts
@@ -14,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 [[ $EUID -eq 0 ]] || die "run as root: the tests chroot into a Debian root"
-ensure_only_packages lintian piuparts debootstrap
+ensure_only_packages lintian piuparts debootstrap systemd
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 out_dir=$repo_root/deploy/.package
 base_tgz=$out_dir/debian12-minbase.tgz
@@ -38,6 +39,23 @@ log "lintian $(basename "$deb")"
 # --fail-on warning: a new warning fails here until it is fixed or justified in the overrides file.
 lintian --fail-on error,warning "$deb" \
     || die "lintian found errors or warnings"
+
+log "systemd-analyze verify and security of the packaged units"
+# The units as installed, their /usr/bin/jobs* paths pointed at the extracted binaries (verify checks that every
+# command exists); the rest (spawn-fcgi, runuser) is the host's. The app unit's exposure is guarded: a change that
+# opens it more fails here until the bound below is raised with a reason.
+dpkg-deb -x "$deb" "$work/extracted"
+mkdir -p "$work/units"
+for unit in "$work"/extracted/lib/systemd/system/*; do
+    sed "s#/usr/bin/jobs#$work/extracted/usr/bin/jobs#g" "$unit" >"$work/units/${unit##*/}"
+done
+systemd-analyze verify "$work"/units/* || die "systemd-analyze verify found errors in the packaged units"
+for unit in jobs-api.service jobs-worker.service jobs-purge.service; do
+    exposure=$(systemd-analyze security --offline=true "$work/units/$unit" | sed -n 's/.*exposure level for .*: \([0-9.]*\).*/\1/p')
+    log "$unit: exposure $exposure"
+    [[ $unit != jobs-api.service ]] || awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 1.2) }' \
+        || die "jobs-api.service's exposure is $exposure, above 1.2"
+done
 
 log "piuparts $(basename "$deb") (Debian 12 chroot from $base_tgz)"
 piuparts --basetgz "$base_tgz" --distribution bookworm --mirror "$mirror" --no-upgrade-test \

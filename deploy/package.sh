@@ -65,6 +65,7 @@ schema_version=$("$bin_dir/jobsctl" init --store "$work/probe.sqlite3" | field s
 log "staging jobs-api $version (schema $schema_version)"
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/jobs-api" \
     "$root/etc/nginx/snippets" "$root/etc/nginx/sites-available" "$root/etc/nginx/conf.d" "$root/usr/share/jobs-api/actions" \
+    "$root/usr/share/jobs-api/systemd" \
     "$root/usr/share/man/man1" "$root/usr/share/man/man8" "$root/usr/share/doc/jobs-api"
 for program in jobs-fcgi jobsctl; do
     install -m 0755 "$bin_dir/$program" "$root/usr/bin/$program"
@@ -78,6 +79,7 @@ install -m 0644 nginx/snippets/jobs-api.conf "$root/etc/nginx/snippets/jobs-api.
 install -m 0644 nginx/conf.d/jobs-api.conf "$root/etc/nginx/conf.d/jobs-api.conf"
 install -m 0644 nginx/jobs-api.conf "$root/etc/nginx/sites-available/jobs-api"
 install -m 0755 deploy/actions/delete-user-data "$root/usr/share/jobs-api/actions/delete-user-data"
+install -m 0644 deploy/systemd/jobs-api-network.conf "$root/usr/share/jobs-api/systemd/jobs-api-network.conf"
 
 # Man pages from the argument parsers, by swift-argument-parser's generate-manual (the tool behind its
 # generate-manual plugin, run directly so that each program gets its section).
