@@ -125,6 +125,7 @@ struct JobsFCGI: ParsableCommand {
     }
 
     private func serve(log: ServerLog) throws {
+        let startTime = Date().timeIntervalSince1970
         let location = try StoreLocation.resolve(option: store)
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         // Writers waiting on a lock another process holds never take every thread: one is left for reads.
@@ -157,9 +158,14 @@ struct JobsFCGI: ParsableCommand {
         if let interval = notifier?.watchdogInterval {
             log.write("watchdog: WATCHDOG=1 every \(interval / 4) while no request has run for \(interval)")
         }
+        let monitor = Monitor(
+            process: Monitor.Process(
+                version: Release.version, pid: Int64(ProcessInfo.processInfo.processIdentifier),
+                startTime: startTime, threads: threadCount, storeKind: location.engineName),
+            processFigures: { ProcessFigures.current() })
         let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write, notifier: notifier)
         let shutdown = try server.run {
-            JobsRequestHandler(api: api, store: try connector.connect(), log: log)
+            JobsRequestHandler(api: api, monitor: monitor, store: try connector.connect(), log: log)
         }
         let cause = shutdown.signalName.map { "on \($0)" } ?? "after its threads ended"
         log.write("stopped \(cause); served \(shutdown.requestsServed) request\(shutdown.requestsServed == 1 ? "" : "s")")
