@@ -21,7 +21,9 @@ struct JobsFCGI: ParsableCommand {
             passes it: spawn-fcgi -n -b 4096 -s /run/jobs-api/jobs-fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.sqlite3 (as the packaged jobs-api.service does). \
             Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully. Under systemd \
             (Type=notify) it reports READY=1 once serving and, with WatchdogSec=, WATCHDOG=1 while no request has \
-            run for a whole watchdog interval.
+            run for a whole watchdog interval. Answers GET /jobs-api/ping (pong), /jobs-api/status (JSON) and \
+            /jobs-api/metrics (Prometheus text) without an API key: the shipped nginx site lets only loopback reach \
+            them (docs/MONITORING.md).
             """,
         version: Release.version)
 

@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
             Exit status: 0 when no job has been due for longer than --max-due-age; 1 when one has (deletions are \
             not running: page someone); 2 when the store cannot be read.
 
-            Example (cron, every 5 minutes):
+            Example: a cron line, every 5 minutes, that mails when deletions are not running:
               jobsctl status --max-due-age 15m > /dev/null || echo "deletions are not running" | mail -s jobs-api ops
             """)
 
