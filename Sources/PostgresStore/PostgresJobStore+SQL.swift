@@ -76,7 +76,7 @@ extension PostgresJobStore {
             SELECT count(*) FROM jobs
             WHERE status IN ('completed', 'failed', 'cancelled') AND coalesce(updated_at, created_at) < ?1
             """,
-        // `jobs_by_status` (schema version 3) allows an index-only scan where the visibility map is current.
+        // One pass over the table (see the SQLite dialect).
         jobsByStatus: "SELECT status, count(*) FROM jobs GROUP BY status")
 
     /// The statements only the PostgreSQL store runs: its schema version and its purge.

@@ -265,7 +265,7 @@ public struct SQLDialect: Sendable {
     /// How many finished jobs ended before `?1` (a job imported finished without an `updated_at` ended, as far
     /// as anyone knows, when it was created), read from the `jobs_finished` partial index.
     public var purgeCount: String
-    /// `status, count` of the jobs for each status that has any, each count read from an index, not the table.
+    /// `status, count` of the jobs for each status that has any.
     public var jobsByStatus: String
 
     /// A dialect of these texts.

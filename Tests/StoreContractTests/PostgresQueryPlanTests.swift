@@ -25,7 +25,6 @@ struct PostgresQueryPlanTests {
         // A job imported finished without updated_at is found by its created_at, in the same index.
         ("purge any", PostgresJobStore.SQL.purgeAny, "bigint, bigint", "1, 100", ["jobs_finished"]),
         ("purge count", PostgresJobStore.statements.purgeCount, "bigint", "100", ["jobs_finished"]),
-        ("jobs by status", PostgresJobStore.statements.jobsByStatus, "", "", ["jobs_by_status"]),
         ("due now", PostgresJobStore.statements.dueJobs, "bigint", "100", ["jobs_due"]),
         ("expired leases", PostgresJobStore.statements.expiredLeases, "bigint", "100", ["jobs_leased"]),
     ]

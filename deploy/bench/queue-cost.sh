@@ -24,7 +24,7 @@ chmod 755 "$run_dir"
 now=$(($(date +%s) * 1000))
 later=$((now + 366 * 86400000))
 
-by_status_sqlite="SELECT status, count(*) FROM jobs INDEXED BY jobs_by_status GROUP BY status COLLATE NOCASE"
+by_status_sqlite="SELECT status, count(*) FROM jobs GROUP BY status"
 by_status_pg="SELECT status, count(*) FROM jobs GROUP BY status"
 queue_statements() { # NOW
     cat <<SQL

@@ -55,7 +55,7 @@ public final class Monitor: Sendable {
     ///   - processFigures: reads this process's figures from the system, once per page.
     ///   - clock: milliseconds since the epoch.
     public init(
-        process: Process, queueMaxAge: Int64 = 5_000, processFigures: @escaping @Sendable () -> ProcessFigures,
+        process: Process, queueMaxAge: Int64 = 10_000, processFigures: @escaping @Sendable () -> ProcessFigures,
         clock: @escaping @Sendable () -> Int64 = JobsAPI.now
     ) {
         self.process = process

@@ -121,8 +121,7 @@ enum PostgresSchema {
             """,
         ])
 
-    /// Monitoring: the workers' registry, and jobs counted by status from an index: the SQLite store's schema
-    /// version 6.
+    /// Monitoring: the workers' registry: the SQLite store's schema version 6.
     static let version3 = Step(
         version: 3,
         statements: [
@@ -139,6 +138,5 @@ enum PostgresSchema {
                 stale_after bigint NOT NULL
             )
             """,
-            "CREATE INDEX jobs_by_status ON jobs(status)",
         ])
 }

@@ -156,18 +156,12 @@ enum Schema {
             """,
         ])
 
-    /// Monitoring: the workers' registry, and jobs counted by status from an index.
+    /// Monitoring: the workers' registry.
     ///
     /// `workers`: one row per running `jobsctl worker`, keyed by the name its leases carry, written when it
     /// starts, its `last_seen_at` refreshed every poll, deleted when it stops; a killed worker's row stays until
     /// a day after it was last seen, no longer live once `stale_after` milliseconds passed (``WorkerRecord``).
     /// `actions`: the action names separated by spaces (names have none).
-    ///
-    /// `jobs_by_status`: a count per status reads this index alone, in status order (no sort), instead of every
-    /// row of the table. It is in the `NOCASE` collation so that no other statement can use it: their `status =`
-    /// tests compare in `BINARY`, and a planner without statistics would otherwise prefer this index, which
-    /// holds every job, to the partial indexes that hold only the jobs a claim or a purge reads. Statuses are
-    /// lower case, so grouping them in `NOCASE` groups them exactly.
     static let version6 = SchemaMigration(
         version: 6,
         statements: [
@@ -184,6 +178,5 @@ enum Schema {
                 stale_after INTEGER NOT NULL
             ) STRICT
             """,
-            "CREATE INDEX jobs_by_status ON jobs(status COLLATE NOCASE)",
         ])
 }
