@@ -33,7 +33,8 @@
 #   BENCH_PORT         first of three ports: the API, the C ceiling, nginx's return (default: three free ports
 #                      from 18480 up)
 #
-# Scenarios, all on the first project: GET /jobs/:id (random ids), GET /jobs?limit=50 and limit=200 (random pages),
+# Scenarios, all on the first project: GET /jobs/:id (random ids), the same while /jobs-api/metrics is scraped
+# once a second, GET /jobs?limit=50 and limit=200 (random pages),
 # GET with a bad key (401), DELETE /jobs/:id (each request cancels a scheduled job not cancelled before), DELETE
 # /users/:id (each request a new user). The store is made with `jobsctl init`, `org create`, `key create` and
 # `project create`, then filled by deploy/bench/seed-jobs.sql through the sqlite3 shell.
@@ -397,6 +398,16 @@ for index in "${!connection_counts[@]}"; do
     run_scenario "nginx return 200" "$connections" "$return_port" 200 - scenario=plain
     run_scenario "GET /jobs/:id" "$connections" "$api_port" 200 "$app_pid" \
         scenario=job first=1 stride="$projects" count="$per_project"
+    # The same with a Prometheus-like scrape of /jobs-api/metrics every second (docs/MONITORING.md): compare this
+    # row with the one above, in the same run.
+    if [[ -z ${BENCH_ONLY:-} || "GET /jobs/:id, 1/s scrape" =~ $BENCH_ONLY ]]; then
+        ( while sleep 1; do curl -s -o /dev/null "http://127.0.0.1:$api_port/jobs-api/metrics"; done ) &
+        scraper=$!
+        run_scenario "GET /jobs/:id, 1/s scrape" "$connections" "$api_port" 200 "$app_pid" \
+            scenario=job first=1 stride="$projects" count="$per_project"
+        kill "$scraper" 2>/dev/null || true
+        wait "$scraper" 2>/dev/null || true
+    fi
     run_scenario "GET /jobs?limit=50" "$connections" "$api_port" 200 "$app_pid" \
         scenario=list limit=50 pages=$(((per_project + 49) / 50))
     run_scenario "GET /jobs?limit=200" "$connections" "$api_port" 200 "$app_pid" \

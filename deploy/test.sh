@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 ensure_swift
-ensure_packages
+ensure_packages python3-prometheus-client
 
 # A PostgreSQL server of its own for the tests of the PostgreSQL store (deploy/postgres-test-server.sh: initdb and
 # pg_ctl in a temporary folder, as the postgres user when run as root), stopped and removed however this script ends.

@@ -36,6 +36,8 @@ public final class JobRunner: @unchecked Sendable {
     private var stopRequests = 0
     private var stopReason: String?
     private var tally = WorkerSummary()
+    /// When this runner was made, in milliseconds since the epoch: the registry's start time.
+    private let startedAt = JobsAPI.now()
 
     /// - Parameters:
     ///   - connect: opens a connection of the calling thread's own; called once by ``run()`` and once per job.
@@ -95,14 +97,20 @@ public final class JobRunner: @unchecked Sendable {
                 + (configuration.runOnce ? ", once" : "") + "; actions: " + programs.joined(separator: " ")
                 + " (jobs of other actions are left for a worker that runs them)")
 
+        register(on: store)
         var claimFailure: (any Error)?
         var moreMayBeDue = true
         var nextPoll = ContinuousClock.now
+        var nextRefresh = ContinuousClock.now + configuration.pollInterval
         while true {
             let (stopping, running) = state.withLock { (stopRequests > 0, runs.count) }
             if stopping { break }
             let free = configuration.concurrency - running
             let now = ContinuousClock.now
+            if now >= nextRefresh {
+                refresh(on: store)
+                nextRefresh = now + configuration.pollInterval
+            }
             if free > 0 && (moreMayBeDue || now >= nextPoll) {
                 do {
                     let claimed = try claim(limit: free, on: store)
@@ -125,11 +133,13 @@ public final class JobRunner: @unchecked Sendable {
                 while stopRequests == 0 {
                     if moreMayBeDue && runs.count < configuration.concurrency { return }
                     if !moreMayBeDue && ContinuousClock.now >= nextPoll { return }
-                    state.wait(until: moreMayBeDue ? nil : nextPoll)
+                    if ContinuousClock.now >= nextRefresh { return }
+                    state.wait(until: moreMayBeDue ? nextRefresh : min(nextPoll, nextRefresh))
                 }
             }
         }
         stopRunningJobs()
+        unregister(on: store)
 
         let summary = state.withLock { tally }
         let reason = state.withLock { stopReason }
@@ -139,6 +149,45 @@ public final class JobRunner: @unchecked Sendable {
                 + "\(summary.released) released, \(summary.other) lost or unrecorded")
         if let claimFailure { throw claimFailure }
         return summary
+    }
+
+    /// This worker's row in the store's registry, as of `now`.
+    func record(at now: Int64) -> WorkerRecord {
+        WorkerRecord(
+            id: configuration.owner, host: WorkerConfiguration.hostName(), pid: Int64(getpid()),
+            version: Release.version, actions: configuration.actions, concurrency: configuration.concurrency,
+            startedAt: startedAt, lastSeenAt: now,
+            staleAfter: WorkerRecord.liveness(
+                pollInterval: configuration.pollInterval.inMilliseconds, lease: configuration.lease.inMilliseconds))
+    }
+
+    /// Writes this worker's row. A failure is logged, not fatal: jobs still run, and the next refresh retries.
+    private func register(on store: any WorkerStore) {
+        do {
+            try store.registerWorker(record(at: JobsAPI.now()))
+        } catch {
+            log.write("registering worker \(configuration.owner) failed (trying again in \(configuration.pollInterval.settingText)): \(error)")
+        }
+    }
+
+    /// Refreshes this worker's last-seen time, registering again when its row is gone.
+    private func refresh(on store: any WorkerStore) {
+        do {
+            if try !store.refreshWorker(id: configuration.owner, at: JobsAPI.now()) {
+                try store.registerWorker(record(at: JobsAPI.now()))
+            }
+        } catch {
+            log.write("refreshing worker \(configuration.owner) failed: \(error)")
+        }
+    }
+
+    /// Deletes this worker's row as it stops.
+    private func unregister(on store: any WorkerStore) {
+        do {
+            try store.unregisterWorker(id: configuration.owner)
+        } catch {
+            log.write("unregistering worker \(configuration.owner) failed (its row ages out): \(error)")
+        }
     }
 
     /// Claims up to `limit` due jobs and starts a run for each; returns how many it claimed.

@@ -173,12 +173,19 @@ public struct WorkerConfiguration: Sendable {
 
     /// `HOST/PID/RANDOM`: tells workers apart in the store and the log, also across restarts that reuse a pid.
     public static func uniqueOwner() -> String {
-        var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count - 1) == 0
-            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        let host = hostName()
         var generator = SystemRandomNumberGenerator()
         let suffix = String(UInt32.random(in: 0...UInt32.max, using: &generator), radix: 16)
         return "\(host)/\(getpid())/\(suffix)"
+    }
+}
+
+extension WorkerConfiguration {
+    /// This host's name; `localhost` when it has none. The corresponding C function is `gethostname`.
+    public static func hostName() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        return gethostname(&name, name.count - 1) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
     }
 }
 

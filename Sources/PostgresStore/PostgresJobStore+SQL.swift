@@ -75,7 +75,9 @@ extension PostgresJobStore {
         purgeCount: """
             SELECT count(*) FROM jobs
             WHERE status IN ('completed', 'failed', 'cancelled') AND coalesce(updated_at, created_at) < ?1
-            """)
+            """,
+        // One pass over the table (see the SQLite dialect).
+        jobsByStatus: "SELECT status, count(*) FROM jobs GROUP BY status")
 
     /// The statements only the PostgreSQL store runs: its schema version and its purge.
     enum SQL {

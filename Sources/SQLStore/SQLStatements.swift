@@ -90,6 +90,29 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     /// ``SQLDialect/purgeCount``.
     public let purgeCount: Query
 
+    // MARK: Monitoring
+
+    /// Inserts or replaces worker `?1` (host, pid, version, actions, concurrency, started, last seen, stale after).
+    public let registerWorker: Query
+    /// Sets the last-seen time of worker `?1` to `?2`, returning something when the row exists.
+    public let refreshWorker: Query
+    /// Deletes worker `?1`.
+    public let unregisterWorker: Query
+    /// Deletes the workers not seen since `?1`.
+    public let deleteForgottenWorkers: Query
+    /// Every worker, by host, pid and id, in ``WorkerRecord``'s field order.
+    public let workers: Query
+    /// `status, count` for each status that has jobs.
+    public let jobsByStatus: Query
+    /// How many `scheduled` jobs are due at `?1` and the oldest `start_at` among them: one range of `jobs_due`.
+    public let dueJobs: Query
+    /// How many `running` jobs have a lease that expired before `?1` or none: two ranges of `jobs_leased`.
+    public let expiredLeases: Query
+    /// `lease_owner, count` of the `running` jobs that have an owner.
+    public let runningByOwner: Query
+    /// `action, count, min(start_at)` of the jobs due at `?1`, by action.
+    public let dueActions: Query
+
     /// Every statement, the shared texts and `dialect`'s, each made into a query by `make`.
     public init(dialect: SQLDialect, make: (String) -> Query) {
         let jobColumns = Self.jobColumns
@@ -180,6 +203,40 @@ public final class SQLStatements<Query: Sendable>: Sendable {
         jobsAfter = make(dialect.jobsAfter)
         projectIDs = make("SELECT id FROM projects ORDER BY id")
         purgeCount = make(dialect.purgeCount)
+
+        registerWorker = make(
+            """
+            INSERT INTO workers (id, host, pid, version, actions, concurrency, started_at, last_seen_at, stale_after)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, version = excluded.version,
+                actions = excluded.actions, concurrency = excluded.concurrency, started_at = excluded.started_at,
+                last_seen_at = excluded.last_seen_at, stale_after = excluded.stale_after
+            """)
+        refreshWorker = make("UPDATE workers SET last_seen_at = ?2 WHERE id = ?1 RETURNING last_seen_at")
+        unregisterWorker = make("DELETE FROM workers WHERE id = ?1")
+        deleteForgottenWorkers = make("DELETE FROM workers WHERE last_seen_at < ?1")
+        workers = make(
+            """
+            SELECT id, host, pid, version, actions, concurrency, started_at, last_seen_at, stale_after FROM workers
+            ORDER BY host, pid, id
+            """)
+        jobsByStatus = make(dialect.jobsByStatus)
+        dueJobs = make("SELECT count(*), min(start_at) FROM jobs WHERE status = 'scheduled' AND start_at <= ?1")
+        expiredLeases = make(
+            """
+            SELECT (SELECT count(*) FROM jobs WHERE status = 'running' AND lease_expires_at < ?1)
+                + (SELECT count(*) FROM jobs WHERE status = 'running' AND lease_expires_at IS NULL)
+            """)
+        runningByOwner = make(
+            """
+            SELECT lease_owner, count(*) FROM jobs WHERE status = 'running' AND lease_owner IS NOT NULL
+            GROUP BY lease_owner
+            """)
+        dueActions = make(
+            """
+            SELECT action, count(*), min(start_at) FROM jobs WHERE status = 'scheduled' AND start_at <= ?1
+            GROUP BY action ORDER BY action
+            """)
     }
 }
 
@@ -208,11 +265,13 @@ public struct SQLDialect: Sendable {
     /// How many finished jobs ended before `?1` (a job imported finished without an `updated_at` ended, as far
     /// as anyone knows, when it was created), read from the `jobs_finished` partial index.
     public var purgeCount: String
+    /// `status, count` of the jobs for each status that has any.
+    public var jobsByStatus: String
 
     /// A dialect of these texts.
     public init(
         jobsPage: String, activeJobID: String, claimDueJobs: String, endRotatedKey: String, projects: String,
-        jobsAfter: String, purgeCount: String
+        jobsAfter: String, purgeCount: String, jobsByStatus: String
     ) {
         self.jobsPage = jobsPage
         self.activeJobID = activeJobID
@@ -221,5 +280,6 @@ public struct SQLDialect: Sendable {
         self.projects = projects
         self.jobsAfter = jobsAfter
         self.purgeCount = purgeCount
+        self.jobsByStatus = jobsByStatus
     }
 }

@@ -81,7 +81,10 @@ extension SQLiteJobStore {
             SELECT count(*) FROM jobs
             WHERE (status = 'completed' OR status = 'failed' OR status = 'cancelled')
                 AND coalesce(updated_at, created_at) < ?1
-            """)
+            """,
+        // One pass over the table: no index holds every job's status (one would cost every insert and status
+        // change more than the occasional monitoring reading costs; docs/MONITORING.md).
+        jobsByStatus: "SELECT status, count(*) FROM jobs GROUP BY status")
 
     /// The statements only the SQLite store runs: its schema version and its purge.
     enum SQL {

@@ -26,4 +26,12 @@ extension StoreLocation {
             PostgresConnector(url: url).displayName
         }
     }
+
+    /// The engine's name, as monitoring reports it: `sqlite` or `postgresql`.
+    public var engineName: String {
+        switch self {
+        case .sqlite: "sqlite"
+        case .postgres: "postgresql"
+        }
+    }
 }

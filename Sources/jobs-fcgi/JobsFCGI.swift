@@ -21,7 +21,9 @@ struct JobsFCGI: ParsableCommand {
             passes it: spawn-fcgi -n -b 4096 -s /run/jobs-api/jobs-fcgi.sock -M 0660 -- jobs-fcgi --store /var/lib/jobs-api/jobs.sqlite3 (as the packaged jobs-api.service does). \
             Logs one line per request to standard error; SIGTERM or SIGINT stops it gracefully. Under systemd \
             (Type=notify) it reports READY=1 once serving and, with WatchdogSec=, WATCHDOG=1 while no request has \
-            run for a whole watchdog interval.
+            run for a whole watchdog interval. Answers GET /jobs-api/ping (pong), /jobs-api/status (JSON) and \
+            /jobs-api/metrics (Prometheus text) without an API key: the shipped nginx site lets only loopback reach \
+            them (docs/MONITORING.md).
             """,
         version: Release.version)
 
@@ -125,6 +127,7 @@ struct JobsFCGI: ParsableCommand {
     }
 
     private func serve(log: ServerLog) throws {
+        let startTime = Date().timeIntervalSince1970
         let location = try StoreLocation.resolve(option: store)
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         // Writers waiting on a lock another process holds never take every thread: one is left for reads.
@@ -157,9 +160,14 @@ struct JobsFCGI: ParsableCommand {
         if let interval = notifier?.watchdogInterval {
             log.write("watchdog: WATCHDOG=1 every \(interval / 4) while no request has run for \(interval)")
         }
+        let monitor = Monitor(
+            process: Monitor.Process(
+                version: Release.version, pid: Int64(ProcessInfo.processInfo.processIdentifier),
+                startTime: startTime, threads: threadCount, storeKind: location.engineName),
+            processFigures: { ProcessFigures.current() })
         let server = FastCGIServer(listener: listener, threadCount: threadCount, log: log.write, notifier: notifier)
         let shutdown = try server.run {
-            JobsRequestHandler(api: api, store: try connector.connect(), log: log)
+            JobsRequestHandler(api: api, monitor: monitor, store: try connector.connect(), log: log)
         }
         let cause = shutdown.signalName.map { "on \($0)" } ?? "after its threads ended"
         log.write("stopped \(cause); served \(shutdown.requestsServed) request\(shutdown.requestsServed == 1 ? "" : "s")")

@@ -13,20 +13,27 @@ import Darwin
 /// status, duration, key id, and the job a user deletion created or met. Never the key itself.
 final class JobsRequestHandler: FastCGIHandler {
     private let api: JobsAPI
+    private let monitor: Monitor
     private let store: any JobStore
     private let log: ServerLog
 
-    init(api: JobsAPI, store: any JobStore, log: ServerLog) {
+    init(api: JobsAPI, monitor: Monitor, store: any JobStore, log: ServerLog) {
         self.api = api
+        self.monitor = monitor
         self.store = store
         self.log = log
     }
 
     func respond(to request: FastCGIRequest) -> [UInt8] {
         let started = Self.monotonicMicroseconds()
+        monitor.requests.begin()
         let apiRequest = APIRequest(request)
+        if let page = MonitoringPage(path: apiRequest.path) {
+            return respond(to: page, apiRequest, started: started)
+        }
         let outcome = api.respond(to: apiRequest, store: store)
         let elapsed = max(0, Self.monotonicMicroseconds() - started)
+        monitor.requests.end(status: outcome.response.status, microseconds: elapsed)
 
         let status = outcome.response.status
         // Built as bytes in one buffer sized up front: this runs on every request.
@@ -57,6 +64,31 @@ final class JobsRequestHandler: FastCGIHandler {
         log.write(line)
 
         return outcome.response.cgiEncoded()
+    }
+
+    /// Answers a monitoring page. Logged only when it is not a 200 or the store did not answer: a scrape every
+    /// few seconds would otherwise fill the log.
+    private func respond(to page: MonitoringPage, _ request: APIRequest, started: Int64) -> [UInt8] {
+        let answer = monitor.respond(to: page, method: request.method, store: store)
+        let elapsed = max(0, Self.monotonicMicroseconds() - started)
+        monitor.requests.end(status: answer.response.status, microseconds: elapsed)
+        if answer.response.status != 200 || answer.diagnostic != nil {
+            var line = LogLine(capacity: 160)
+            line.append(contentsOf: Self.isLoggable(method: request.method) ? request.method : "?")
+            line.append(" ")
+            line.append(contentsOf: request.path)
+            line.append(" ")
+            line.append(decimal: Int64(answer.response.status))
+            line.append(" ")
+            line.append(decimal: elapsed / 1000)
+            line.append("ms")
+            if let diagnostic = answer.diagnostic {
+                line.append(" detail=")
+                line.append(contentsOf: diagnostic)
+            }
+            log.write(line)
+        }
+        return answer.response.cgiEncoded()
     }
 
     /// Writes the route of a request: `/public/KEY/jobs`, `/public/KEY/jobs/ID`, `/public/KEY/users/:userId`,

@@ -19,7 +19,10 @@ struct WorkerCommand: ParsableCommand {
             standard error as its errors. A cancelled job's program gets SIGTERM within about a second. Several \
             workers may share one store: a job is claimed by one worker at a time, under a lease it renews while \
             the program runs; a crashed worker's jobs run again once their lease expires. Actions must therefore \
-            be safe to run twice.
+            be safe to run twice. The worker registers itself in the store (host, pid, version, actions, \
+            concurrency), refreshes its last-seen time every poll interval and unregisters when it stops: \
+            jobsctl status and /jobs-api/metrics count it as live while it was seen within three poll intervals \
+            or its lease, whichever is longer.
 
             Each option not given falls back to an environment variable: JOBS_WORKER_ACTIONS (NAME=EXECUTABLE \
             entries separated by spaces), JOBS_WORKER_CONCURRENCY, JOBS_WORKER_POLL_SECONDS, \

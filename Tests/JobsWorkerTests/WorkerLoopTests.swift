@@ -95,6 +95,33 @@ import Testing
         }
     }
 
+    @Test func aWorkerRegistersRefreshesWhileEverySlotIsBusyAndUnregistersWhenItStops() throws {
+        let fixture = try RunFixture()
+        let program = try fixture.script("touch \"$DIR/started-$JOB_ID\"\nsleep 300")
+        let job = fixture.store.add(user: "long", startAt: 1000)
+        let worker = worker(
+            fixture, try fixture.configuration(program: program, lease: .seconds(5), grace: .zero, concurrency: 1))
+        let finished = PendingSummary()
+        Thread.detachNewThread { finished.set(Result { try worker.run() }) }
+        #expect(eventually { fixture.directory.exists("started-\(job.id)") })
+
+        let registered = try #require(fixture.store.workers[RunFixture.owner])
+        #expect(registered.pid == Int64(getpid()))
+        #expect(registered.host == WorkerConfiguration.hostName())
+        #expect(registered.version == Release.version)
+        #expect(registered.actions == [.deleteUserData])
+        #expect(registered.concurrency == 1)
+        // Three polls of 50 ms, or the 5 s lease: the longer.
+        #expect(registered.staleAfter == 5_000)
+        // Its only slot is busy with a program that sleeps: the 50 ms poll still refreshes it.
+        let seen = registered.lastSeenAt
+        #expect(eventually { (fixture.store.workers[RunFixture.owner]?.lastSeenAt ?? 0) > seen + 100 })
+
+        worker.stop(reason: "SIGTERM")
+        _ = try #require(finished.wait()).get()
+        #expect(fixture.store.workers.isEmpty)
+    }
+
     @Test func aWorkerThatRunsUntilStoppedPicksUpJobsAsTheyBecomeDue() throws {
         let fixture = try RunFixture()
         let program = try fixture.script("exit 0")

@@ -25,6 +25,8 @@ struct PostgresQueryPlanTests {
         // A job imported finished without updated_at is found by its created_at, in the same index.
         ("purge any", PostgresJobStore.SQL.purgeAny, "bigint, bigint", "1, 100", ["jobs_finished"]),
         ("purge count", PostgresJobStore.statements.purgeCount, "bigint", "100", ["jobs_finished"]),
+        ("due now", PostgresJobStore.statements.dueJobs, "bigint", "100", ["jobs_due"]),
+        ("expired leases", PostgresJobStore.statements.expiredLeases, "bigint", "100", ["jobs_leased"]),
     ]
 
     @Test("each statement reads an index, never the whole jobs table", arguments: statements)
@@ -33,8 +35,10 @@ struct PostgresQueryPlanTests {
         let store = try PostgresConnector(url: database.url).open()
         try store.migrate()
         try store.connection.executeScript("SET enable_seqscan = off")
-        try store.connection.executeScript("PREPARE planned(\(statement.types)) AS \(statement.sql)")
-        let plan = try store.connection.rows("EXPLAIN (COSTS OFF) EXECUTE planned(\(statement.values))") {
+        let types = statement.types.isEmpty ? "" : "(\(statement.types))"
+        let values = statement.values.isEmpty ? "" : "(\(statement.values))"
+        try store.connection.executeScript("PREPARE planned\(types) AS \(statement.sql)")
+        let plan = try store.connection.rows("EXPLAIN (COSTS OFF) EXECUTE planned\(values)") {
             $0.text(at: 0)
         }.joined(separator: "\n")
         for expected in statement.uses {

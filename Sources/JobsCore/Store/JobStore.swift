@@ -86,7 +86,7 @@ public enum ImportOutcome: Sendable, Equatable {
 }
 
 /// The administrative side of a store: what `jobsctl` does.
-public protocol StoreAdministration: JobStore, WorkerStore {
+public protocol StoreAdministration: JobStore, WorkerStore, StoreMonitoring {
     /// The schema version this connection's store has (0 for an empty store).
     func schemaVersion() throws -> Int
 

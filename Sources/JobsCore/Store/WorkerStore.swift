@@ -2,8 +2,9 @@
 ///
 /// A lease is the right to run one `running` job until a time. Every write that ends or extends it is fenced on
 /// the job still being `running` under the same owner, so a worker that lost its job (cancelled, or taken over
-/// after its lease expired) can never overwrite what happened meanwhile.
-public protocol WorkerStore: AnyObject {
+/// after its lease expired) can never overwrite what happened meanwhile. A worker also registers itself
+/// (``WorkerRegistry``), so that operators see it.
+public protocol WorkerStore: WorkerRegistry {
     /// Claims up to `limit` due jobs whose action is one of `actions`, in one atomic step, oldest `startAt`
     /// first: `scheduled` jobs whose `startAt` is at or before `now` become `running` (`updatedAt = now`), and
     /// `running` jobs whose lease expired before `now` (their worker died) are taken over as they are. Each gets

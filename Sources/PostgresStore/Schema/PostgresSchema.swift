@@ -9,7 +9,7 @@ enum PostgresSchema {
     }
 
     /// Every step, in version order, starting at 1.
-    static let steps: [Step] = [version1, version2]
+    static let steps: [Step] = [version1, version2, version3]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { steps.last?.version ?? 0 }
@@ -118,6 +118,25 @@ enum PostgresSchema {
             """
             CREATE INDEX jobs_finished ON jobs(project_id, (coalesce(updated_at, created_at)))
                 WHERE status IN ('completed', 'failed', 'cancelled')
+            """,
+        ])
+
+    /// Monitoring: the workers' registry: the SQLite store's schema version 6.
+    static let version3 = Step(
+        version: 3,
+        statements: [
+            """
+            CREATE TABLE workers (
+                id text PRIMARY KEY,
+                host text NOT NULL,
+                pid bigint NOT NULL,
+                version text NOT NULL,
+                actions text NOT NULL,
+                concurrency bigint NOT NULL,
+                started_at bigint NOT NULL,
+                last_seen_at bigint NOT NULL,
+                stale_after bigint NOT NULL
+            )
             """,
         ])
 }

@@ -2,7 +2,7 @@
 /// version; ``currentVersion`` follows.
 enum Schema {
     /// Every step, in version order, starting at 1.
-    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5]
+    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5, version6]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -153,6 +153,30 @@ enum Schema {
             """
             CREATE INDEX jobs_finished ON jobs(project_id, position, updated_at, created_at)
                 WHERE status = 'completed' OR status = 'failed' OR status = 'cancelled'
+            """,
+        ])
+
+    /// Monitoring: the workers' registry.
+    ///
+    /// `workers`: one row per running `jobsctl worker`, keyed by the name its leases carry, written when it
+    /// starts, its `last_seen_at` refreshed every poll, deleted when it stops; a killed worker's row stays until
+    /// a day after it was last seen, no longer live once `stale_after` milliseconds passed (``WorkerRecord``).
+    /// `actions`: the action names separated by spaces (names have none).
+    static let version6 = SchemaMigration(
+        version: 6,
+        statements: [
+            """
+            CREATE TABLE workers (
+                id TEXT PRIMARY KEY,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                version TEXT NOT NULL,
+                actions TEXT NOT NULL,
+                concurrency INTEGER NOT NULL,
+                started_at INTEGER NOT NULL,
+                last_seen_at INTEGER NOT NULL,
+                stale_after INTEGER NOT NULL
+            ) STRICT
             """,
         ])
 }

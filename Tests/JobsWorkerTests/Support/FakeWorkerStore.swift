@@ -15,6 +15,7 @@ final class FakeWorkerStore: WorkerStore, @unchecked Sendable {
     private var renewalFailure: StoreError?
     /// When set, every claim throws it.
     private var claimFailure: StoreError?
+    private var registered: [String: WorkerRecord] = [:]
 
     static let projectKey = ProjectKey("3sWXSsqHgSKnE87YkNJK")!
 
@@ -65,6 +66,27 @@ final class FakeWorkerStore: WorkerStore, @unchecked Sendable {
     var releasedJobs: [Int64] { lock.withLock { releases } }
     /// The most jobs leased at the same time, over the store's life.
     var mostJobsLeasedAtOnce: Int { lock.withLock { mostLeasedAtOnce } }
+
+    /// The registered workers now, by id.
+    var workers: [String: WorkerRecord] { lock.withLock { registered } }
+
+    // MARK: WorkerRegistry
+
+    func registerWorker(_ worker: WorkerRecord) throws {
+        lock.withLock { registered[worker.id] = worker }
+    }
+
+    func refreshWorker(id: String, at time: Int64) throws -> Bool {
+        lock.withLock {
+            guard registered[id] != nil else { return false }
+            registered[id]?.lastSeenAt = time
+            return true
+        }
+    }
+
+    func unregisterWorker(id: String) throws {
+        _ = lock.withLock { registered.removeValue(forKey: id) }
+    }
 
     // MARK: WorkerStore
 
