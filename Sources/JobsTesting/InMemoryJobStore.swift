@@ -42,10 +42,14 @@ package final class InMemoryJobStore: JobStore {
     }
 
     package func jobs(projectID: Int64, limit: Int, offset: Int64) throws -> [Job] {
+        try jobs(projectID: projectID, filter: .none, limit: limit, offset: offset)
+    }
+
+    package func jobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64) throws -> [Job] {
         if let failure { throw failure }
-        let all = storedJobs.filter { $0.projectID == projectID }.sorted { $0.id < $1.id }
-        guard offset < all.count else { return [] }
-        return Array(all[Int(offset)...].prefix(limit))
+        let all = storedJobs.filter { $0.projectID == projectID && filter.matches($0) }.sorted { $0.id < $1.id }
+        guard limit > 0, offset < all.count else { return [] }
+        return Array(all[Int(max(0, offset))...].prefix(limit))
     }
 
     package func job(id: Int64, projectID: Int64) throws -> Job? {

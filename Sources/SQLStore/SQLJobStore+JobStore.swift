@@ -77,6 +77,76 @@ extension SQLJobStore {
         }
     }
 
+    /// Up to `limit` jobs of the project that pass `filter`, in ascending id order, skipping the first `offset`
+    /// of them (``filteredPage(projectID:filter:limit:offset:)``).
+    @inlinable
+    public func jobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64) throws -> [Job] {
+        guard limit > 0 else { return [] }
+        guard let (query, bindings) = Self.filteredPage(projectID: projectID, filter: filter, limit: limit, offset: offset)
+        else {
+            return try jobs(projectID: projectID, limit: limit, offset: offset)
+        }
+        return try guarded("listing the filtered jobs of project \(projectID)") {
+            try connection.rows(query, bindings, decode: Self.decodeJob)
+        }
+    }
+
+    /// Writes the page ``jobs(projectID:filter:limit:offset:)`` reads, row by row from the columns.
+    @inlinable
+    public func writeJobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64, to writer: inout JSONWriter)
+        throws
+    {
+        guard limit > 0,
+            let (query, bindings) = Self.filteredPage(projectID: projectID, filter: filter, limit: limit, offset: offset)
+        else {
+            return try writeJobs(projectID: projectID, limit: limit, offset: offset, to: &writer)
+        }
+        try guarded("listing the filtered jobs of project \(projectID)") {
+            writer.raw("[")
+            var first = true
+            try connection.forEachRow(query, bindings) { row in
+                if !first { writer.raw(",") }
+                first = false
+                try writer.job(JobRow(row))
+            }
+            writer.raw("]")
+        }
+    }
+
+    /// The statement and bindings of a filtered page: ``SQLStatements/jobsOfReference`` when the filter names a
+    /// user (with every status when it names none), else ``SQLStatements/jobsOfStatus`` for one status and
+    /// ``SQLStatements/jobsOfStatuses`` for several; `nil` for no filter.
+    @inlinable
+    static func filteredPage(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64)
+        -> (Connection.Query, [SQLValue])?
+    {
+        let limit = Int64(limit)
+        let offset = max(0, offset)
+        if let referenceID = filter.referenceID {
+            let statuses = filter.statuses ?? JobStatus.allCases
+            let slots = (0..<5).map { $0 < statuses.count ? SQLValue.text(statuses[$0].rawValue) : .null }
+            return (
+                statements.jobsOfReference,
+                [.integer(projectID), .text(referenceID)] + slots + [.integer(limit), .integer(offset)]
+            )
+        }
+        guard let statuses = filter.statuses else { return nil }
+        if statuses.count == 1 {
+            return (
+                statements.jobsOfStatus,
+                [.integer(projectID), .text(statuses[0].rawValue), .integer(limit), .integer(offset)]
+            )
+        }
+        let slots = (0..<5).map { $0 < statuses.count ? SQLValue.text(statuses[$0].rawValue) : .null }
+        // Each branch needs the skipped jobs and the page; a sum past Int64 is a page past any end anyway.
+        let (branchLimit, overflow) = offset.addingReportingOverflow(limit)
+        return (
+            statements.jobsOfStatuses,
+            [.integer(projectID)] + slots
+                + [.integer(overflow ? Int64.max : branchLimit), .integer(limit), .integer(offset)]
+        )
+    }
+
     /// The job with this id if it belongs to the project.
     @inlinable
     public func job(id: Int64, projectID: Int64) throws -> Job? {

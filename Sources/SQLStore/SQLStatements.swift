@@ -27,6 +27,17 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let requestLookup: Query
     /// ``SQLDialect/jobsPage``.
     public let jobsPage: Query
+    /// Up to `?8` jobs of project `?1` with reference id `?2` and a status among `?3` … `?7` (unused slots
+    /// `NULL`), in id order, after skipping `?9`: one range of `jobs_by_reference`, as long as the user's jobs.
+    public let jobsOfReference: Query
+    /// Up to `?3` jobs of project `?1` in status `?2`, in id order, after skipping `?4`: one range of
+    /// `jobs_by_status`, read in order (a page `n` deep steps over the `(n - 1) * limit` entries before it).
+    public let jobsOfStatus: Query
+    /// Up to `?8` jobs of project `?1` with a status among `?2` … `?6` (unused slots `NULL`), in id order,
+    /// after skipping `?9`. One branch per status reads at most `?7` (offset plus limit) entries of its range of
+    /// `jobs_by_status` in id order, and the branches are merged: a page costs at most offset plus limit
+    /// entries per status, and the sorting of that many (SQLite sorts each branch's rows again for the merge).
+    public let jobsOfStatuses: Query
     /// The job `?1` if it belongs to project `?2`.
     public let jobInProject: Query
     /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled job
@@ -111,6 +122,25 @@ public final class SQLStatements<Query: Sendable>: Sendable {
             WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?4)
             """)
         jobsPage = make(dialect.jobsPage)
+        jobsOfReference = make(
+            """
+            SELECT \(jobColumns) FROM jobs
+            WHERE project_id = ?1 AND reference_id = ?2 AND status IN (?3, ?4, ?5, ?6, ?7)
+            ORDER BY id LIMIT ?8 OFFSET ?9
+            """)
+        jobsOfStatus = make(
+            """
+            SELECT \(jobColumns) FROM jobs WHERE project_id = ?1 AND status = ?2
+            ORDER BY id LIMIT ?3 OFFSET ?4
+            """)
+        jobsOfStatuses = make(
+            (2...6).map { slot in
+                """
+                SELECT \(jobColumns) FROM (
+                    SELECT \(jobColumns) FROM jobs WHERE project_id = ?1 AND status = ?\(slot) ORDER BY id LIMIT ?7
+                ) AS status\(slot)
+                """
+            }.joined(separator: "\nUNION ALL\n") + "\nORDER BY id LIMIT ?8 OFFSET ?9")
         jobInProject = make("SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2")
         cancelJob = make(
             """

@@ -161,8 +161,8 @@ public struct JobsAPI: Sendable {
         case .project(_, let endpoint):
             guard let projectID = lookup.projectID else { throw APIError.projectNotFound }
             switch try endpoint.get() {
-            case .listJobs(let page):
-                return try listJobs(projectID: projectID, page: page, store: store)
+            case .listJobs(let page, let filter):
+                return try listJobs(projectID: projectID, page: page, filter: filter, store: store)
             case .readJob:
                 // Read with the project, by the same lookup.
                 guard let job = lookup.job else { throw APIError.jobNotFound }
@@ -175,11 +175,16 @@ public struct JobsAPI: Sendable {
         }
     }
 
-    func listJobs(projectID: Int64, page: PageQuery, store: any JobStore) throws -> APIResponse {
+    func listJobs(projectID: Int64, page: PageQuery, filter: JobFilter, store: any JobStore) throws -> APIResponse {
         // Written by the store straight from its rows; room for typical jobs of about 300 bytes each.
         try .success(capacity: 64 + page.limit * 320) { writer in
             if let offset = page.offset {
-                try store.writeJobs(projectID: projectID, limit: page.limit, offset: offset, to: &writer)
+                if filter.isNone {
+                    try store.writeJobs(projectID: projectID, limit: page.limit, offset: offset, to: &writer)
+                } else {
+                    try store.writeJobs(
+                        projectID: projectID, filter: filter, limit: page.limit, offset: offset, to: &writer)
+                }
             } else {
                 writer.raw("[]")
             }
@@ -221,20 +226,30 @@ public struct JobsAPI: Sendable {
 
     /// A `userId` path segment: percent-decoded UTF-8 without NUL, 1–256 Unicode scalars, or 400.
     static func userID(_ raw: Substring) throws(APIError) -> String {
+        try userID(raw, name: "userId", plusIsSpace: false)
+    }
+
+    /// A list's `referenceId` query value: a user id by the same rules, decoded as a query value (`+` is a
+    /// space), or 400 naming the parameter.
+    static func referenceID(_ raw: Substring) throws(APIError) -> String {
+        try userID(raw, name: "referenceId", plusIsSpace: true)
+    }
+
+    static func userID(_ raw: Substring, name: String, plusIsSpace: Bool) throws(APIError) -> String {
         let decoded: String
         do {
-            decoded = try PercentDecoding.decode(raw.utf8)
+            decoded = try PercentDecoding.decode(raw.utf8, plusIsSpace: plusIsSpace)
         } catch {
             switch error {
-            case .malformedEscape: throw APIError(status: 400, message: "Invalid userId: malformed percent-encoding")
-            case .invalidUTF8: throw APIError(status: 400, message: "Invalid userId: not valid UTF-8")
-            case .nulCharacter: throw APIError(status: 400, message: "Invalid userId: contains a NUL character")
+            case .malformedEscape: throw APIError(status: 400, message: "Invalid \(name): malformed percent-encoding")
+            case .invalidUTF8: throw APIError(status: 400, message: "Invalid \(name): not valid UTF-8")
+            case .nulCharacter: throw APIError(status: 400, message: "Invalid \(name): contains a NUL character")
             }
         }
         let length = decoded.unicodeScalars.count
-        guard length >= 1 else { throw APIError(status: 400, message: "Invalid userId: empty") }
+        guard length >= 1 else { throw APIError(status: 400, message: "Invalid \(name): empty") }
         guard length <= maximumUserIDLength else {
-            throw APIError(status: 400, message: "Invalid userId: longer than \(maximumUserIDLength) characters")
+            throw APIError(status: 400, message: "Invalid \(name): longer than \(maximumUserIDLength) characters")
         }
         return decoded
     }

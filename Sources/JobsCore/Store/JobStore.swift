@@ -19,6 +19,15 @@ public protocol JobStore: AnyObject {
     /// The default implementation does exactly that call.
     func writeJobs(projectID: Int64, limit: Int, offset: Int64, to writer: inout JSONWriter) throws
 
+    /// Up to `limit` jobs of the project that pass `filter`, in ascending id order, skipping the first `offset`
+    /// of them.
+    func jobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64) throws -> [Job]
+
+    /// Writes the jobs that ``jobs(projectID:filter:limit:offset:)`` returns as a JSON array, as
+    /// ``writeJobs(projectID:limit:offset:to:)`` does for the unfiltered list. The default implementation writes
+    /// that call's jobs.
+    func writeJobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64, to writer: inout JSONWriter) throws
+
     /// The job with this id, if it belongs to the project.
     func job(id: Int64, projectID: Int64) throws -> Job?
 
