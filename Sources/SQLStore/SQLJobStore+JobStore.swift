@@ -163,7 +163,13 @@ extension SQLJobStore {
     /// Final states never change again, so that read cannot contradict the update.
     @inlinable
     public func cancelJob(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome {
-        try guarded("cancelling job \(id)") {
+        try guarded("cancelling job \(id)") { try cancelSteps(id: id, projectID: projectID, at: time) }
+    }
+
+    /// The statements of ``cancelJob(id:projectID:at:)``, in the caller's transaction or none.
+    @inlinable
+    func cancelSteps(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome {
+        do {
             if let cancelled = try connection.firstRow(
                 Self.statements.cancelJob, [.integer(id), .integer(projectID), .integer(time)],
                 decode: Self.decodeJob)
@@ -183,6 +189,73 @@ extension SQLJobStore {
         }
     }
 
+    /// Cancels under an `Idempotency-Key` (``idempotently(_:response:operation:)``).
+    @inlinable
+    public func cancelJob(
+        id: Int64, projectID: Int64, at time: Int64, idempotency: IdempotentRequest,
+        response: (CancelOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CancelOutcome> {
+        try guarded("cancelling job \(id) under an idempotency key") {
+            try idempotently(idempotency, response: response) {
+                try cancelSteps(id: id, projectID: projectID, at: time)
+            }
+        }
+    }
+
+    /// Creates under an `Idempotency-Key` (``idempotently(_:response:operation:)``). A conflict is an answer to
+    /// store, so it does not roll back: the position it took is given back instead.
+    @inlinable
+    public func createJob(
+        _ job: NewJob, projectID: Int64, idempotency: IdempotentRequest, response: (CreateOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CreateOutcome> {
+        try guarded("creating a job for project \(projectID) under an idempotency key") {
+            try idempotently(idempotency, response: response) {
+                try insertSteps(job, projectID: projectID, refusingInPlace: true)
+            }
+        }
+    }
+
+    /// Runs `operation` in one write transaction with the key: an expired row of the key is removed, then the key
+    /// is taken (on PostgreSQL a concurrent holder of the key makes this wait for its end; SQLite's write lock
+    /// serialises every write). A key already there replays its stored answer, or is refused for another method
+    /// or path, with nothing changed. Otherwise `operation` runs and `response` of its outcome is stored with the
+    /// key, or the key given back when there is nothing to store; a throw rolls everything back.
+    @inlinable
+    func idempotently<Outcome: Sendable>(
+        _ request: IdempotentRequest, response: (Outcome) -> StoredResponse?, operation: () throws -> Outcome
+    ) throws -> IdempotentOutcome<Outcome> {
+        try connection.writeTransaction {
+            let org = SQLValue.integer(request.organizationID)
+            let key = SQLValue.text(request.key)
+            try connection.run(
+                Self.statements.expireIdempotencyKey,
+                [org, key, .integer(request.time &- IdempotentRequest.lifetime)])
+            let claimed = try connection.firstRow(
+                Self.statements.claimIdempotencyKey,
+                [org, key, .text(request.method), .text(request.path), .integer(request.time)]
+            ) { $0.int64(at: 0) }
+            guard claimed != nil else {
+                let stored = try connection.firstRow(Self.statements.idempotencyKey, [org, key]) {
+                    row -> IdempotentOutcome<Outcome> in
+                    guard row.text(at: 0) == request.method, row.text(at: 1) == request.path else { return .keyReused }
+                    guard let status = row.optionalInt64(at: 2) else { return .inProgress }
+                    return .replayed(
+                        StoredResponse(status: Int(status), body: row.withTextBytes(at: 3) { Array($0) }))
+                }
+                return stored ?? .inProgress
+            }
+            let outcome = try operation()
+            if let stored = response(outcome) {
+                try connection.run(
+                    Self.statements.recordIdempotentResponse,
+                    [org, key, .integer(Int64(stored.status)), .text(String(decoding: stored.body, as: UTF8.self))])
+            } else {
+                try connection.run(Self.statements.releaseIdempotencyKey, [org, key])
+            }
+            return .performed(outcome)
+        }
+    }
+
     /// Stores a new job unless the project has an active job with the same action and reference id
     /// (``insert(_:projectID:)``).
     @inlinable
@@ -198,6 +271,16 @@ extension SQLJobStore {
     @inlinable
     func insert(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
         try refusableWrite("creating a job for project \(projectID)") {
+            try insertSteps(job, projectID: projectID, refusingInPlace: false)
+        }
+    }
+
+    /// The statements of ``insert(_:projectID:)`` inside the caller's write transaction. A conflict throws a
+    /// ``Refusal`` (rolling back), or with `refusingInPlace` gives the position back and returns it, so that the
+    /// transaction may still commit what else it wrote.
+    @inlinable
+    func insertSteps(_ job: NewJob, projectID: Int64, refusingInPlace: Bool) throws -> CreateOutcome {
+        do {
             guard
                 let position = try connection.firstRow(
                     Self.statements.takePosition, [.integer(projectID)], decode: Self.decodeID)
@@ -209,7 +292,10 @@ extension SQLJobStore {
                     Self.statements.activeJobID,
                     [.integer(projectID), .text(job.action.rawValue), .text(job.referenceID)], decode: Self.decodeID)
             {
-                throw Refusal(CreateOutcome.conflict(existingJobID: existingID))
+                guard refusingInPlace else { throw Refusal(CreateOutcome.conflict(existingJobID: existingID)) }
+                _ = try connection.firstRow(
+                    Self.statements.takePositions, [.integer(projectID), .integer(-1)], decode: Self.decodeID)
+                return .conflict(existingJobID: existingID)
             }
             guard
                 let created = try connection.firstRow(

@@ -55,6 +55,20 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     /// ``SQLDialect/activeJobID``.
     public let activeJobID: Query
 
+    // MARK: Idempotency keys
+
+    /// Forgets key `?2` of organization `?1` if it was stored at `?3` or before (24 hours ago).
+    public let expireIdempotencyKey: Query
+    /// Takes key `?2` of organization `?1` for method `?3` and path `?4` at `?5`: a row comes back when the key
+    /// was free. A concurrent transaction holding the same key makes this wait for its end (the primary key).
+    public let claimIdempotencyKey: Query
+    /// The method, path, status and body stored with key `?2` of organization `?1`.
+    public let idempotencyKey: Query
+    /// Stores status `?3` and body `?4` with key `?2` of organization `?1`.
+    public let recordIdempotentResponse: Query
+    /// Forgets key `?2` of organization `?1`: its outcome is not one to store.
+    public let releaseIdempotencyKey: Query
+
     // MARK: Workers
 
     /// ``SQLDialect/claimDueJobs``.
@@ -160,6 +174,21 @@ public final class SQLStatements<Query: Sendable>: Sendable {
         importJob = make(insert + "\nRETURNING id")
         insertJob = make(insert + "\nRETURNING \(jobColumns)")
         activeJobID = make(dialect.activeJobID)
+
+        expireIdempotencyKey = make(
+            "DELETE FROM idempotency_keys WHERE org_id = ?1 AND idempotency_key = ?2 AND created_at <= ?3")
+        claimIdempotencyKey = make(
+            """
+            INSERT INTO idempotency_keys (org_id, idempotency_key, method, path, created_at)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (org_id, idempotency_key) DO NOTHING
+            RETURNING created_at
+            """)
+        idempotencyKey = make(
+            "SELECT method, path, status, body FROM idempotency_keys WHERE org_id = ?1 AND idempotency_key = ?2")
+        recordIdempotentResponse = make(
+            "UPDATE idempotency_keys SET status = ?3, body = ?4 WHERE org_id = ?1 AND idempotency_key = ?2")
+        releaseIdempotencyKey = make("DELETE FROM idempotency_keys WHERE org_id = ?1 AND idempotency_key = ?2")
 
         claimDueJobs = make(dialect.claimDueJobs)
         renewLease = make(

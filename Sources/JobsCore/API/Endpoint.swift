@@ -84,6 +84,8 @@ struct RoutedRequest {
     /// What a log line shows of the path.
     let loggedPath: JobsAPI.LoggedPath
     let target: Target
+    /// The `Idempotency-Key` headers of the request, read only by the two `DELETE`s.
+    let idempotencyKeys: [String]
 
     enum Target {
         /// No route (404), or a method the route does not allow (405).
@@ -106,6 +108,7 @@ struct RoutedRequest {
     }
 
     init(_ request: APIRequest) {
+        idempotencyKeys = request.idempotencyKeys
         let method = Method(request.method)
         isHead = method == .head
         guard let route = Route(path: request.path) else {

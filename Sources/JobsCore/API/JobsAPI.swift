@@ -168,8 +168,32 @@ public struct JobsAPI: Sendable {
                 guard let job = lookup.job else { throw APIError.jobNotFound }
                 return .success { job.write(to: &$0) }
             case .cancelJob(let id):
+                if let key = try IdempotencyKey(headers: routed.idempotencyKeys), let projectKey = routed.projectKey {
+                    let request = IdempotentRequest(
+                        organizationID: lookup.principal?.organizationID ?? 0, key: key.value, method: "DELETE",
+                        path: "/public/\(projectKey.rawValue)/jobs/\(id)", time: clock())
+                    return try Self.answer(
+                        store.cancelJob(id: id, projectID: projectID, at: request.time, idempotency: request) {
+                            outcome in
+                            // A missing job is the route's 404, not the operation's answer: not stored.
+                            outcome == .notFound ? nil : Self.stored(Result { try cancelResponse(outcome) })
+                        }, respond: cancelResponse)
+                }
                 return try cancelJob(id: id, projectID: projectID, store: store)
             case .deleteUserData(let userID):
+                if let key = try IdempotencyKey(headers: routed.idempotencyKeys), let projectKey = routed.projectKey {
+                    let now = clock()
+                    let job = NewJob.deleteUserData(
+                        userID: userID, createdAt: now, startAt: scheduleDelay.startAt(createdAt: now))
+                    let request = IdempotentRequest(
+                        organizationID: lookup.principal?.organizationID ?? 0, key: key.value, method: "DELETE",
+                        path: "/public/\(projectKey.rawValue)/users/\(userID)", time: now)
+                    return try Self.answer(
+                        store.createJob(job, projectID: projectID, idempotency: request) { outcome in
+                            Self.stored(Result { try Self.deletionResponse(outcome, jobID: &jobID) })
+                        },
+                        respond: { try Self.deletionResponse($0, jobID: &jobID) })
+                }
                 return try requestUserDeletion(userID: userID, projectID: projectID, store: store, jobID: &jobID)
             }
         }
@@ -192,7 +216,11 @@ public struct JobsAPI: Sendable {
     }
 
     func cancelJob(id: Int64, projectID: Int64, store: any JobStore) throws -> APIResponse {
-        switch try store.cancelJob(id: id, projectID: projectID, at: clock()) {
+        try cancelResponse(store.cancelJob(id: id, projectID: projectID, at: clock()))
+    }
+
+    func cancelResponse(_ outcome: CancelOutcome) throws -> APIResponse {
+        switch outcome {
         case .cancelled(let job):
             return .success { job.write(to: &$0) }
         case .notCancellable(let job):
@@ -207,7 +235,11 @@ public struct JobsAPI: Sendable {
     {
         let now = clock()
         let job = NewJob.deleteUserData(userID: userID, createdAt: now, startAt: scheduleDelay.startAt(createdAt: now))
-        switch try store.createJob(job, projectID: projectID) {
+        return try Self.deletionResponse(store.createJob(job, projectID: projectID), jobID: &jobID)
+    }
+
+    static func deletionResponse(_ outcome: CreateOutcome, jobID: inout Int64?) throws -> APIResponse {
+        switch outcome {
         case .created(let job):
             jobID = job.id
             return .success { job.write(to: &$0) }
@@ -216,6 +248,39 @@ public struct JobsAPI: Sendable {
             throw APIError(
                 status: 409,
                 message: "A deletion job for this user is already scheduled or running (jobId \(existing))")
+        }
+    }
+
+    // MARK: Idempotency keys
+
+    /// The answer of a keyed request: the operation's own when it ran, the stored one replayed (with
+    /// `Idempotent-Replayed: true`), 422 for a key used with another request, 409 for one still being processed.
+    static func answer<Outcome>(_ outcome: IdempotentOutcome<Outcome>, respond: (Outcome) throws -> APIResponse)
+        throws -> APIResponse
+    {
+        switch outcome {
+        case .performed(let outcome):
+            return try respond(outcome)
+        case .replayed(let stored):
+            return APIResponse(
+                status: stored.status, headers: APIResponse.jsonHeaders + [("Idempotent-Replayed", "true")],
+                body: stored.body)
+        case .keyReused:
+            throw APIError(
+                status: 422, message: "This Idempotency-Key was used with another request (method or path)")
+        case .inProgress:
+            throw APIError(
+                status: 409, message: "A request with this Idempotency-Key is still being processed; retry later")
+        }
+    }
+
+    /// What is stored with a key: the answer, success or the operation's error; `nil` for a 5xx (never stored).
+    static func stored(_ response: Result<APIResponse, any Error>) -> StoredResponse? {
+        switch response {
+        case .success(let response): return StoredResponse(status: response.status, body: response.body)
+        case .failure(let error as APIError) where error.status < 500:
+            return StoredResponse(status: error.status, body: error.response.body)
+        case .failure: return nil
         }
     }
 

@@ -43,6 +43,22 @@ public protocol JobStore: AnyObject {
     /// Stores a new job unless the project already has an active (`scheduled` or `running`) job with the same
     /// action and reference id; the check and the insert are one atomic step.
     func createJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome
+
+    /// ``createJob(_:projectID:)`` under an `Idempotency-Key`, in one transaction: a key stored by an earlier
+    /// request (less than ``IdempotentRequest/lifetime`` before) replays its answer, or is refused when its
+    /// method or path differ, and nothing changes; otherwise the job is created and `response(outcome)` is
+    /// stored with the key in the same transaction (`nil`: nothing stored). A concurrent request with the same
+    /// key waits for the first to end.
+    func createJob(
+        _ job: NewJob, projectID: Int64, idempotency: IdempotentRequest, response: (CreateOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CreateOutcome>
+
+    /// ``cancelJob(id:projectID:at:)`` under an `Idempotency-Key`, as
+    /// ``createJob(_:projectID:idempotency:response:)`` is ``createJob(_:projectID:)``.
+    func cancelJob(
+        id: Int64, projectID: Int64, at time: Int64, idempotency: IdempotentRequest,
+        response: (CancelOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CancelOutcome>
 }
 
 /// What became of a cancel request.

@@ -140,7 +140,7 @@ enum PostgresSchema {
                 method text NOT NULL,
                 path text NOT NULL,
                 status bigint,
-                body bytea,
+                body text,
                 created_at bigint NOT NULL,
                 PRIMARY KEY (org_id, idempotency_key)
             )

@@ -177,7 +177,7 @@ enum Schema {
                 method TEXT NOT NULL,
                 path TEXT NOT NULL,
                 status INTEGER,
-                body BLOB,
+                body TEXT,
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (org_id, idempotency_key)
             ) STRICT, WITHOUT ROWID
