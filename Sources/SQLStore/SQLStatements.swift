@@ -68,6 +68,8 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let recordIdempotentResponse: Query
     /// Forgets key `?2` of organization `?1`: its outcome is not one to store.
     public let releaseIdempotencyKey: Query
+    /// Forgets every key stored at `?1` or before (`idempotency_keys_by_age`), returning 1 for each.
+    public let purgeIdempotencyKeys: Query
 
     // MARK: Workers
 
@@ -189,6 +191,7 @@ public final class SQLStatements<Query: Sendable>: Sendable {
         recordIdempotentResponse = make(
             "UPDATE idempotency_keys SET status = ?3, body = ?4 WHERE org_id = ?1 AND idempotency_key = ?2")
         releaseIdempotencyKey = make("DELETE FROM idempotency_keys WHERE org_id = ?1 AND idempotency_key = ?2")
+        purgeIdempotencyKeys = make("DELETE FROM idempotency_keys WHERE created_at <= ?1 RETURNING 1")
 
         claimDueJobs = make(dialect.claimDueJobs)
         renewLease = make(

@@ -126,4 +126,33 @@ struct ContractIdempotencyTests {
             #expect(try fixture.admin.jobs(projectID: projectID, status: nil, afterID: 0, limit: 100).count == 1)
         }
     }
+
+    @Test("the purge removes keys 24 hours old; a purged key runs its request again", arguments: StoreKind.allCases)
+    func purge(kind: StoreKind) throws {
+        try ContractFixture.with(kind) { fixture in
+            let store = try fixture.connector.connect()
+            for (key, time) in [("old", ContractFixture.now), ("new", ContractFixture.now + 2 * Self.hour)] {
+                _ = try store.createJob(
+                    NewJob.deleteUserData(userID: key, createdAt: 1, startAt: 2), projectID: fixture.project.id,
+                    idempotency: request(fixture, key: key, path: "/u/\(key)", time: time), response: Self.response)
+            }
+            #expect(try fixture.admin.purgeIdempotencyKeys(storedAtOrBefore: ContractFixture.now + Self.hour) == 1)
+            let new = try store.createJob(
+                NewJob.deleteUserData(userID: "new", createdAt: 1, startAt: 2), projectID: fixture.project.id,
+                idempotency: request(fixture, key: "new", path: "/u/new", time: ContractFixture.now + 3 * Self.hour),
+                response: Self.response)
+            guard case .replayed = new else {
+                Issue.record("\(new)")
+                return
+            }
+            let old = try store.createJob(
+                NewJob.deleteUserData(userID: "old", createdAt: 1, startAt: 2), projectID: fixture.project.id,
+                idempotency: request(fixture, key: "old", path: "/u/old", time: ContractFixture.now + 3 * Self.hour),
+                response: Self.response)
+            guard case .performed(.conflict) = old else {
+                Issue.record("\(old)")
+                return
+            }
+        }
+    }
 }

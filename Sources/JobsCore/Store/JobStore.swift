@@ -168,6 +168,10 @@ public protocol StoreAdministration: JobStore, WorkerStore {
     /// `(n - 1) * limit` jobs. The cost is that of the batch plus those survivors, never of the whole project.
     func purgeFinishedJobs(before: Int64, limit: Int) throws -> Int
 
+    /// Deletes the `Idempotency-Key`s stored at `time` or before (``IdempotentRequest/lifetime`` ago, for a
+    /// purge), with their stored answers; returns how many.
+    func purgeIdempotencyKeys(storedAtOrBefore time: Int64) throws -> Int
+
     /// How many jobs ``purgeFinishedJobs(before:limit:)`` would delete, in every batch together, if nothing
     /// changed meanwhile.
     func countFinishedJobs(before: Int64) throws -> Int
