@@ -52,7 +52,7 @@ struct IdempotencyCrashTests {
     }
 
     @Test func thirtyTwoConcurrentKeyedDeletionsThroughNginxMakeOneJob() throws {
-        let stack = try Stack(.init(processes: 2, store: .sqlite))
+        let stack = try Stack(.init(processes: 2))
         let tenant = try stack.createTenant("Concurrent")
         let path = "/public/\(tenant.project.key)/users/many%40example.com"
         let client = HTTPClient(port: stack.port, timeout: 60)
