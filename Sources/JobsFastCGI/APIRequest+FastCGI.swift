@@ -15,7 +15,8 @@ extension APIRequest {
             requestURI: request.withBytes(ofParam: "REQUEST_URI", Self.uriText) ?? "",
             queryString: request.withBytes(ofParam: "QUERY_STRING", Self.uriText),
             authorization: request.authorization,
-            clientAddress: request.remoteAddress)
+            clientAddress: request.remoteAddress,
+            idempotencyKeys: request.values(ofParam: "HTTP_IDEMPOTENCY_KEY"))
     }
 
     /// `bytes` as ASCII text: printable ASCII as it is, every other byte as `%XX`.

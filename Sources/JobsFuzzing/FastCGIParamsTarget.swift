@@ -40,6 +40,11 @@ enum FastCGIParamsTarget {
             let found = request.bytes(ofParam: text)
             try require(found == value, "lookup of \(text.debugDescription) gave \(found ?? []), expected \(value)")
         }
+        // Every Idempotency-Key header, as the API reads them: each occurrence, in order.
+        let keys = model.filter { $0.name.elementsEqual("HTTP_IDEMPOTENCY_KEY".utf8) }
+            .map { String(decoding: $0.value, as: UTF8.self) }
+        let readKeys = request.values(ofParam: "HTTP_IDEMPOTENCY_KEY")
+        try require(readKeys == keys, "Idempotency-Key values \(readKeys), expected \(keys)")
         _ = try APIExchange(request)
     }
 

@@ -64,7 +64,8 @@ enum PathTarget {
         switch kind {
         case "list":
             let query = text.firstIndex(of: UInt8(ascii: "?")).map { Array(text[($0 + 1)...]) } ?? []
-            return Expectation(status: 200, listedIDs: QueryTarget.listedIDs(query: query))
+            guard let filter = QueryTarget.filter(query: query) else { return Expectation(status: 400) }
+            return Expectation(status: 200, listedIDs: QueryTarget.listedIDs(query: query, filter: filter))
         case "job":
             guard let id = ReferenceParsing.decode(segments[3]).flatMap(ReferenceParsing.decimal) else {
                 return Expectation(status: 400)

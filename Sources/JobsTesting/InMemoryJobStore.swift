@@ -28,6 +28,9 @@ package final class InMemoryJobStore: JobStore {
     /// When set, every call throws it: a store that is down, busy or broken.
     package var failure: StoreError?
 
+    /// The stored `Idempotency-Key`s by organization and key.
+    package var idempotencyKeys: [String: (request: IdempotentRequest, response: StoredResponse)] = [:]
+
     /// An empty store.
     package init() {}
 
@@ -42,10 +45,14 @@ package final class InMemoryJobStore: JobStore {
     }
 
     package func jobs(projectID: Int64, limit: Int, offset: Int64) throws -> [Job] {
+        try jobs(projectID: projectID, filter: .none, limit: limit, offset: offset)
+    }
+
+    package func jobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64) throws -> [Job] {
         if let failure { throw failure }
-        let all = storedJobs.filter { $0.projectID == projectID }.sorted { $0.id < $1.id }
-        guard offset < all.count else { return [] }
-        return Array(all[Int(offset)...].prefix(limit))
+        let all = storedJobs.filter { $0.projectID == projectID && filter.matches($0) }.sorted { $0.id < $1.id }
+        guard limit > 0, offset < all.count else { return [] }
+        return Array(all[Int(max(0, offset))...].prefix(limit))
     }
 
     package func job(id: Int64, projectID: Int64) throws -> Job? {
@@ -73,6 +80,33 @@ package final class InMemoryJobStore: JobStore {
             return .conflict(existingJobID: active.id)
         }
         return .created(insert(job, projectID: projectID))
+    }
+
+    package func createJob(
+        _ job: NewJob, projectID: Int64, idempotency: IdempotentRequest, response: (CreateOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CreateOutcome> {
+        try idempotently(idempotency, response: response) { try createJob(job, projectID: projectID) }
+    }
+
+    package func cancelJob(
+        id: Int64, projectID: Int64, at time: Int64, idempotency: IdempotentRequest,
+        response: (CancelOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CancelOutcome> {
+        try idempotently(idempotency, response: response) { try cancelJob(id: id, projectID: projectID, at: time) }
+    }
+
+    private func idempotently<Outcome: Sendable>(
+        _ request: IdempotentRequest, response: (Outcome) -> StoredResponse?, operation: () throws -> Outcome
+    ) throws -> IdempotentOutcome<Outcome> {
+        if let failure { throw failure }
+        let name = "\(request.organizationID) \(request.key)"
+        if let stored = idempotencyKeys[name], request.time - stored.request.time < IdempotentRequest.lifetime {
+            guard stored.request.method == request.method, stored.request.path == request.path else { return .keyReused }
+            return .replayed(stored.response)
+        }
+        let outcome = try operation()
+        idempotencyKeys[name] = response(outcome).map { (request, $0) }
+        return .performed(outcome)
     }
 
     /// Stores `job` as it is (any status), bypassing the one-active rule: for setting up a test.

@@ -77,6 +77,76 @@ extension SQLJobStore {
         }
     }
 
+    /// Up to `limit` jobs of the project that pass `filter`, in ascending id order, skipping the first `offset`
+    /// of them (``filteredPage(projectID:filter:limit:offset:)``).
+    @inlinable
+    public func jobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64) throws -> [Job] {
+        guard limit > 0 else { return [] }
+        guard let (query, bindings) = Self.filteredPage(projectID: projectID, filter: filter, limit: limit, offset: offset)
+        else {
+            return try jobs(projectID: projectID, limit: limit, offset: offset)
+        }
+        return try guarded("listing the filtered jobs of project \(projectID)") {
+            try connection.rows(query, bindings, decode: Self.decodeJob)
+        }
+    }
+
+    /// Writes the page ``jobs(projectID:filter:limit:offset:)`` reads, row by row from the columns.
+    @inlinable
+    public func writeJobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64, to writer: inout JSONWriter)
+        throws
+    {
+        guard limit > 0,
+            let (query, bindings) = Self.filteredPage(projectID: projectID, filter: filter, limit: limit, offset: offset)
+        else {
+            return try writeJobs(projectID: projectID, limit: limit, offset: offset, to: &writer)
+        }
+        try guarded("listing the filtered jobs of project \(projectID)") {
+            writer.raw("[")
+            var first = true
+            try connection.forEachRow(query, bindings) { row in
+                if !first { writer.raw(",") }
+                first = false
+                try writer.job(JobRow(row))
+            }
+            writer.raw("]")
+        }
+    }
+
+    /// The statement and bindings of a filtered page: ``SQLStatements/jobsOfReference`` when the filter names a
+    /// user (with every status when it names none), else ``SQLStatements/jobsOfStatus`` for one status and
+    /// ``SQLStatements/jobsOfStatuses`` for several; `nil` for no filter.
+    @inlinable
+    static func filteredPage(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64)
+        -> (Connection.Query, [SQLValue])?
+    {
+        let limit = Int64(limit)
+        let offset = max(0, offset)
+        if let referenceID = filter.referenceID {
+            let statuses = filter.statuses ?? JobStatus.allCases
+            let slots = (0..<5).map { $0 < statuses.count ? SQLValue.text(statuses[$0].rawValue) : .null }
+            return (
+                statements.jobsOfReference,
+                [.integer(projectID), .text(referenceID)] + slots + [.integer(limit), .integer(offset)]
+            )
+        }
+        guard let statuses = filter.statuses else { return nil }
+        if statuses.count == 1 {
+            return (
+                statements.jobsOfStatus,
+                [.integer(projectID), .text(statuses[0].rawValue), .integer(limit), .integer(offset)]
+            )
+        }
+        let slots = (0..<5).map { $0 < statuses.count ? SQLValue.text(statuses[$0].rawValue) : .null }
+        // Each branch needs the skipped jobs and the page; a sum past Int64 is a page past any end anyway.
+        let (branchLimit, overflow) = offset.addingReportingOverflow(limit)
+        return (
+            statements.jobsOfStatuses,
+            [.integer(projectID)] + slots
+                + [.integer(overflow ? Int64.max : branchLimit), .integer(limit), .integer(offset)]
+        )
+    }
+
     /// The job with this id if it belongs to the project.
     @inlinable
     public func job(id: Int64, projectID: Int64) throws -> Job? {
@@ -93,7 +163,13 @@ extension SQLJobStore {
     /// Final states never change again, so that read cannot contradict the update.
     @inlinable
     public func cancelJob(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome {
-        try guarded("cancelling job \(id)") {
+        try guarded("cancelling job \(id)") { try cancelSteps(id: id, projectID: projectID, at: time) }
+    }
+
+    /// The statements of ``cancelJob(id:projectID:at:)``, in the caller's transaction or none.
+    @inlinable
+    func cancelSteps(id: Int64, projectID: Int64, at time: Int64) throws -> CancelOutcome {
+        do {
             if let cancelled = try connection.firstRow(
                 Self.statements.cancelJob, [.integer(id), .integer(projectID), .integer(time)],
                 decode: Self.decodeJob)
@@ -113,6 +189,73 @@ extension SQLJobStore {
         }
     }
 
+    /// Cancels under an `Idempotency-Key` (``idempotently(_:response:operation:)``).
+    @inlinable
+    public func cancelJob(
+        id: Int64, projectID: Int64, at time: Int64, idempotency: IdempotentRequest,
+        response: (CancelOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CancelOutcome> {
+        try guarded("cancelling job \(id) under an idempotency key") {
+            try idempotently(idempotency, response: response) {
+                try cancelSteps(id: id, projectID: projectID, at: time)
+            }
+        }
+    }
+
+    /// Creates under an `Idempotency-Key` (``idempotently(_:response:operation:)``). A conflict is an answer to
+    /// store, so it does not roll back: the position it took is given back instead.
+    @inlinable
+    public func createJob(
+        _ job: NewJob, projectID: Int64, idempotency: IdempotentRequest, response: (CreateOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CreateOutcome> {
+        try guarded("creating a job for project \(projectID) under an idempotency key") {
+            try idempotently(idempotency, response: response) {
+                try insertSteps(job, projectID: projectID, refusingInPlace: true)
+            }
+        }
+    }
+
+    /// Runs `operation` in one write transaction with the key: an expired row of the key is removed, then the key
+    /// is taken (on PostgreSQL a concurrent holder of the key makes this wait for its end; SQLite's write lock
+    /// serialises every write). A key already there replays its stored answer, or is refused for another method
+    /// or path, with nothing changed. Otherwise `operation` runs and `response` of its outcome is stored with the
+    /// key, or the key given back when there is nothing to store; a throw rolls everything back.
+    @inlinable
+    func idempotently<Outcome: Sendable>(
+        _ request: IdempotentRequest, response: (Outcome) -> StoredResponse?, operation: () throws -> Outcome
+    ) throws -> IdempotentOutcome<Outcome> {
+        try connection.writeTransaction {
+            let org = SQLValue.integer(request.organizationID)
+            let key = SQLValue.text(request.key)
+            try connection.run(
+                Self.statements.expireIdempotencyKey,
+                [org, key, .integer(request.time &- IdempotentRequest.lifetime)])
+            let claimed = try connection.firstRow(
+                Self.statements.claimIdempotencyKey,
+                [org, key, .text(request.method), .text(request.path), .integer(request.time)]
+            ) { $0.int64(at: 0) }
+            guard claimed != nil else {
+                let stored = try connection.firstRow(Self.statements.idempotencyKey, [org, key]) {
+                    row -> IdempotentOutcome<Outcome> in
+                    guard row.text(at: 0) == request.method, row.text(at: 1) == request.path else { return .keyReused }
+                    guard let status = row.optionalInt64(at: 2) else { return .inProgress }
+                    return .replayed(
+                        StoredResponse(status: Int(status), body: row.withTextBytes(at: 3) { Array($0) }))
+                }
+                return stored ?? .inProgress
+            }
+            let outcome = try operation()
+            if let stored = response(outcome) {
+                try connection.run(
+                    Self.statements.recordIdempotentResponse,
+                    [org, key, .integer(Int64(stored.status)), .text(String(decoding: stored.body, as: UTF8.self))])
+            } else {
+                try connection.run(Self.statements.releaseIdempotencyKey, [org, key])
+            }
+            return .performed(outcome)
+        }
+    }
+
     /// Stores a new job unless the project has an active job with the same action and reference id
     /// (``insert(_:projectID:)``).
     @inlinable
@@ -128,6 +271,16 @@ extension SQLJobStore {
     @inlinable
     func insert(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
         try refusableWrite("creating a job for project \(projectID)") {
+            try insertSteps(job, projectID: projectID, refusingInPlace: false)
+        }
+    }
+
+    /// The statements of ``insert(_:projectID:)`` inside the caller's write transaction. A conflict throws a
+    /// ``Refusal`` (rolling back), or with `refusingInPlace` gives the position back and returns it, so that the
+    /// transaction may still commit what else it wrote.
+    @inlinable
+    func insertSteps(_ job: NewJob, projectID: Int64, refusingInPlace: Bool) throws -> CreateOutcome {
+        do {
             guard
                 let position = try connection.firstRow(
                     Self.statements.takePosition, [.integer(projectID)], decode: Self.decodeID)
@@ -139,7 +292,10 @@ extension SQLJobStore {
                     Self.statements.activeJobID,
                     [.integer(projectID), .text(job.action.rawValue), .text(job.referenceID)], decode: Self.decodeID)
             {
-                throw Refusal(CreateOutcome.conflict(existingJobID: existingID))
+                guard refusingInPlace else { throw Refusal(CreateOutcome.conflict(existingJobID: existingID)) }
+                _ = try connection.firstRow(
+                    Self.statements.takePositions, [.integer(projectID), .integer(-1)], decode: Self.decodeID)
+                return .conflict(existingJobID: existingID)
             }
             guard
                 let created = try connection.firstRow(

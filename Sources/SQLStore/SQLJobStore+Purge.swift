@@ -20,6 +20,16 @@ extension SQLJobStore {
         }
     }
 
+    /// Deletes the idempotency keys stored at `time` or before, in one statement.
+    @inlinable
+    public func purgeIdempotencyKeys(storedAtOrBefore time: Int64) throws -> Int {
+        try guarded("purging idempotency keys stored before \(time)") {
+            try connection.writeTransaction {
+                try connection.rows(Self.statements.purgeIdempotencyKeys, [.integer(time)]) { $0.int64(at: 0) }.count
+            }
+        }
+    }
+
     /// How many jobs every batch of ``purgeFinishedJobs(before:limit:)`` together would delete now.
     @inlinable
     public func countFinishedJobs(before: Int64) throws -> Int {

@@ -27,6 +27,17 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let requestLookup: Query
     /// ``SQLDialect/jobsPage``.
     public let jobsPage: Query
+    /// Up to `?8` jobs of project `?1` with reference id `?2` and a status among `?3` … `?7` (unused slots
+    /// `NULL`), in id order, after skipping `?9`: one range of `jobs_by_reference`, as long as the user's jobs.
+    public let jobsOfReference: Query
+    /// Up to `?3` jobs of project `?1` in status `?2`, in id order, after skipping `?4`: one range of
+    /// `jobs_by_status`, read in order (a page `n` deep steps over the `(n - 1) * limit` entries before it).
+    public let jobsOfStatus: Query
+    /// Up to `?8` jobs of project `?1` with a status among `?2` … `?6` (unused slots `NULL`), in id order,
+    /// after skipping `?9`. One branch per status reads at most `?7` (offset plus limit) entries of its range of
+    /// `jobs_by_status` in id order, and the branches are merged: a page costs at most offset plus limit
+    /// entries per status, and the sorting of that many (SQLite sorts each branch's rows again for the merge).
+    public let jobsOfStatuses: Query
     /// The job `?1` if it belongs to project `?2`.
     public let jobInProject: Query
     /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled job
@@ -43,6 +54,22 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let insertJob: Query
     /// ``SQLDialect/activeJobID``.
     public let activeJobID: Query
+
+    // MARK: Idempotency keys
+
+    /// Forgets key `?2` of organization `?1` if it was stored at `?3` or before (24 hours ago).
+    public let expireIdempotencyKey: Query
+    /// Takes key `?2` of organization `?1` for method `?3` and path `?4` at `?5`: a row comes back when the key
+    /// was free. A concurrent transaction holding the same key makes this wait for its end (the primary key).
+    public let claimIdempotencyKey: Query
+    /// The method, path, status and body stored with key `?2` of organization `?1`.
+    public let idempotencyKey: Query
+    /// Stores status `?3` and body `?4` with key `?2` of organization `?1`.
+    public let recordIdempotentResponse: Query
+    /// Forgets key `?2` of organization `?1`: its outcome is not one to store.
+    public let releaseIdempotencyKey: Query
+    /// Forgets every key stored at `?1` or before (`idempotency_keys_by_age`), returning 1 for each.
+    public let purgeIdempotencyKeys: Query
 
     // MARK: Workers
 
@@ -134,6 +161,25 @@ public final class SQLStatements<Query: Sendable>: Sendable {
             WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?4)
             """)
         jobsPage = make(dialect.jobsPage)
+        jobsOfReference = make(
+            """
+            SELECT \(jobColumns) FROM jobs
+            WHERE project_id = ?1 AND reference_id = ?2 AND status IN (?3, ?4, ?5, ?6, ?7)
+            ORDER BY id LIMIT ?8 OFFSET ?9
+            """)
+        jobsOfStatus = make(
+            """
+            SELECT \(jobColumns) FROM jobs WHERE project_id = ?1 AND status = ?2
+            ORDER BY id LIMIT ?3 OFFSET ?4
+            """)
+        jobsOfStatuses = make(
+            (2...6).map { slot in
+                """
+                SELECT \(jobColumns) FROM (
+                    SELECT \(jobColumns) FROM jobs WHERE project_id = ?1 AND status = ?\(slot) ORDER BY id LIMIT ?7
+                ) AS status\(slot)
+                """
+            }.joined(separator: "\nUNION ALL\n") + "\nORDER BY id LIMIT ?8 OFFSET ?9")
         jobInProject = make("SELECT \(jobColumns) FROM jobs WHERE id = ?1 AND project_id = ?2")
         cancelJob = make(
             """
@@ -153,6 +199,22 @@ public final class SQLStatements<Query: Sendable>: Sendable {
         importJob = make(insert + "\nRETURNING id")
         insertJob = make(insert + "\nRETURNING \(jobColumns)")
         activeJobID = make(dialect.activeJobID)
+
+        expireIdempotencyKey = make(
+            "DELETE FROM idempotency_keys WHERE org_id = ?1 AND idempotency_key = ?2 AND created_at <= ?3")
+        claimIdempotencyKey = make(
+            """
+            INSERT INTO idempotency_keys (org_id, idempotency_key, method, path, created_at)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (org_id, idempotency_key) DO NOTHING
+            RETURNING created_at
+            """)
+        idempotencyKey = make(
+            "SELECT method, path, status, body FROM idempotency_keys WHERE org_id = ?1 AND idempotency_key = ?2")
+        recordIdempotentResponse = make(
+            "UPDATE idempotency_keys SET status = ?3, body = ?4 WHERE org_id = ?1 AND idempotency_key = ?2")
+        releaseIdempotencyKey = make("DELETE FROM idempotency_keys WHERE org_id = ?1 AND idempotency_key = ?2")
+        purgeIdempotencyKeys = make("DELETE FROM idempotency_keys WHERE created_at <= ?1 RETURNING 1")
 
         claimDueJobs = make(dialect.claimDueJobs)
         renewLease = make(

@@ -101,6 +101,9 @@ extension JobCommand {
                 try Output.line(["wouldDelete": count])
                 return
             }
+            // Idempotency-Keys are replayed for 24 hours; older ones, and the answers (user ids) stored with
+            // them, go with every purge.
+            let keys = try store.purgeIdempotencyKeys(storedAtOrBefore: JobsAPI.now() - IdempotentRequest.lifetime)
             var total = 0
             while true {
                 let deleted = try store.purgeFinishedJobs(before: before, limit: batchSize)
@@ -108,7 +111,7 @@ extension JobCommand {
                 total += deleted
             }
             // What was deleted must not stay readable in the store's files (SQLite's log keeps it until a checkpoint).
-            if total > 0, try store.eraseDeletedData() == false {
+            if total + keys > 0, try store.eraseDeletedData() == false {
                 Output.note(
                     "note: other connections kept the store's log busy: the purged jobs may stay in its -wal file "
                         + "until its next checkpoint; run the purge again later to erase them now")

@@ -184,6 +184,34 @@ struct MultiHostTests {
     }
 
     @Test(arguments: MultiHostStore.allCases)
+    func aKeyedDeletionThatMetADyingHostIsAnsweredByAnotherAndDoneOnce(store: MultiHostStore) throws {
+        // The peer takes each request and hangs up, as a host dying with the request in flight; nginx retries a
+        // DELETE that carries an Idempotency-Key on a real host (and still not one without: the test above).
+        let peer = try HangUpPeer()
+        let fixture = try MultiHostFixture(store, extraServers: ["\(peer.address) max_fails=0"])
+        var jobIDs: [String: Int64] = [:]
+        for number in 0..<6 {
+            let path = "\(fixture.base)/users/k\(number)"
+            let response = try fixture.client.request(
+                "DELETE", path, key: fixture.key, headers: [("Idempotency-Key", "key-\(number)")])
+            let created = try expectData(response)
+            jobIDs["k\(number)"] = try #require(created["jobId"]?.int)
+            // The client's own retry with the same key is replayed, whichever host takes it.
+            let again = try fixture.client.request(
+                "DELETE", path, key: fixture.key, headers: [("Idempotency-Key", "key-\(number)")])
+            #expect(again.status == 200)
+            #expect(again.body == response.body)
+            #expect(again.header("Idempotent-Replayed") == "true")
+        }
+        let hungUp = peer.requestLines.filter { $0.hasPrefix("DELETE ") }
+        #expect(!hungUp.isEmpty, "the peer got no DELETE: \(peer.requestLines)")
+        let jobs = try fixture.stack.jobsctl(["job", "list", "--project", fixture.projectKey])
+        #expect(jobs.count == 6, "\(jobs)")
+        #expect(Set(jobs.compactMap { $0["jobId"]?.int }) == Set(jobIDs.values))
+        peer.stop()
+    }
+
+    @Test(arguments: MultiHostStore.allCases)
     func twoWorkersOnTwoHostsOver500DueJobsRunEachExactlyOnce(store: MultiHostStore) throws {
         let fixture = try MultiHostFixture(store)
         let folder = try TemporaryDirectory(prefix: "jobs-e2e-actions")

@@ -73,6 +73,11 @@ def query_seeds():
         "=&=", "limit", "limit=", "limit==3", "limit=3=4", "limit=%", "limit=%3", "%=1&limit=4", "limit=1 ",
         "limit= 1", "limit=1%00", "LIMIT=3", "limit=3;page=2", "limit=3&page=2#frag", "limit=\xff",
         "x=" + "a" * 8000 + "&limit=2", "&" * 500 + "limit=7",
+        "status=scheduled", "status=running,scheduled&limit=1", "status=completed%2Cfailed", "status=",
+        "status", "status=unknown", "status=scheduled,", "status=,running", "status=Scheduled", "status=%ff",
+        "status=failed&status=bad", "st%61tus=failed", "referenceId=user-1", "referenceId=%C3%BC%2F%25%2B+x",
+        "referenceId=", "referenceId=%00", "referenceId=%ff", "referenceId=" + "a" * 257,
+        "referenceId=user-2&status=running", "referenceId=user-2&status=cancelled&page=2",
     ]
 
 
@@ -122,6 +127,15 @@ def fastcgi_params_seeds():
         nginx_params("DELETE", base + "/users/%C3%A9%2F"), nginx_params("GET", base + "/jobs", authorization=None),
         nginx_params("GET", base + "/jobs", authorization="Bearer " + REVOKED),
         nginx_params("POST", base + "/jobs"), nginx_params("GET", "/public/" + OTHER_PROJECT + "/jobs"),
+        # Idempotency-Key: one, quoted, empty, too long, a control character, twice (nginx 1.22 passes both).
+        nginx_params("DELETE", base + "/users/keyed", extra=[("HTTP_IDEMPOTENCY_KEY", "k-1")]),
+        nginx_params("DELETE", base + "/jobs/1", extra=[("HTTP_IDEMPOTENCY_KEY", '"k-1"')]),
+        nginx_params("DELETE", base + "/users/keyed", extra=[("HTTP_IDEMPOTENCY_KEY", "")]),
+        nginx_params("DELETE", base + "/users/keyed", extra=[("HTTP_IDEMPOTENCY_KEY", "x" * 256)]),
+        nginx_params("DELETE", base + "/users/keyed", extra=[("HTTP_IDEMPOTENCY_KEY", "a\x01b")]),
+        nginx_params("DELETE", base + "/users/keyed",
+                     extra=[("HTTP_IDEMPOTENCY_KEY", "a"), ("HTTP_IDEMPOTENCY_KEY", "b")]),
+        nginx_params("GET", base + "/jobs?status=running,failed&referenceId=user-2"),
         # Two Authorization headers (nginx passes both), the first one counting.
         nginx_params("GET", base + "/jobs", extra=[("HTTP_AUTHORIZATION", "Bearer " + REVOKED)]),
         nginx_params("GET", base + "/jobs", authorization="Bearer " + REVOKED, extra=[("HTTP_AUTHORIZATION", "Bearer " + KEY)]),

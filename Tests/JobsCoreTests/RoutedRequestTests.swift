@@ -54,7 +54,7 @@ struct RoutedRequestTests {
     }
 
     @Test func listReadsItsPageOnce() {
-        guard case .project(_, .success(.listJobs(let page))) = routed("GET", "/public/\(Self.key)/jobs?page=3&limit=7&limit=9").target
+        guard case .project(_, .success(.listJobs(let page, _))) = routed("GET", "/public/\(Self.key)/jobs?page=3&limit=7&limit=9").target
         else {
             Issue.record("not a list")
             return

@@ -126,8 +126,8 @@ struct MigrationTests {
             ) { $0.text(at: 0) }
             #expect(
                 indexes == [
-                    "jobs_by_position", "jobs_by_project", "jobs_due", "jobs_finished", "jobs_leased",
-                    "jobs_one_active",
+                    "jobs_by_position", "jobs_by_project", "jobs_by_reference", "jobs_by_status", "jobs_due",
+                    "jobs_finished", "jobs_leased", "jobs_one_active",
                 ])
             // Positions 1, 2, … per project in id order; each project's last position is its job count.
             for project in before.projects {

@@ -173,6 +173,10 @@ struct SchemaTests {
     static let plans: [(name: String, sql: String, expected: String)] = [
         ("list jobs", SQLiteJobStore.statements.jobsPage.text,
             "SEARCH jobs USING INDEX jobs_by_position (project_id=? AND position>?)"),
+        ("reference page", SQLiteJobStore.statements.jobsOfReference.text,
+            "SEARCH jobs USING INDEX jobs_by_reference (project_id=? AND reference_id=?)"),
+        ("status page", SQLiteJobStore.statements.jobsOfStatus.text,
+            "SEARCH jobs USING INDEX jobs_by_status (project_id=? AND status=?)"),
         ("get job", SQLiteJobStore.statements.jobInProject.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("cancel job", SQLiteJobStore.statements.cancelJob.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("active job", SQLiteJobStore.statements.activeJobID.text,
@@ -215,6 +219,23 @@ struct SchemaTests {
             #expect(details.contains { $0.contains(plan.expected) }, "\(plan.name): \(details)")
             #expect(!details.contains { $0.contains("TEMP B-TREE") }, "\(plan.name): \(details)")
             #expect(!details.contains { $0.hasPrefix("SCAN") }, "\(plan.name): \(details)")
+        }
+    }
+
+    /// Several statuses: each branch reads its own range of `jobs_by_status` in id order, up to offset plus
+    /// limit entries, so a first page reads a page per status however many jobs match; the merge sorts only
+    /// what the branches read (the temporary b-trees are the merge's, never the table's).
+    @Test("a page of several statuses reads one bounded range of jobs_by_status per status")
+    func severalStatusesPlan() throws {
+        try StoreFixture.with { fixture in
+            let details = try fixture.admin.connection.rows(
+                "EXPLAIN QUERY PLAN " + SQLiteJobStore.statements.jobsOfStatuses.text
+            ) { $0.text(at: 3) }
+            #expect(details.first == "MERGE (UNION ALL)", "\(details)")
+            #expect(
+                details.filter { $0 == "SEARCH jobs USING INDEX jobs_by_status (project_id=? AND status=?)" }.count
+                    == JobStatus.allCases.count, "\(details)")
+            #expect(!details.contains { $0.hasPrefix("SCAN jobs") }, "\(details)")
         }
     }
 }

@@ -12,6 +12,14 @@ struct PostgresQueryPlanTests {
     static let statements: [(name: String, sql: String, types: String, values: String, uses: [String])] = [
         ("list page", PostgresJobStore.statements.jobsPage, "bigint, bigint, bigint", "1, 100, 1000",
          ["Index Scan using jobs_position"]),
+        ("reference page", PostgresJobStore.statements.jobsOfReference,
+         "bigint, text, text, text, text, text, text, bigint, bigint",
+         "1, 'alice', 'scheduled', 'running', NULL, NULL, NULL, 50, 0", ["Index Scan using jobs_by_reference"]),
+        ("status page", PostgresJobStore.statements.jobsOfStatus, "bigint, text, bigint, bigint",
+         "1, 'scheduled', 50, 0", ["Index Scan using jobs_by_status"]),
+        ("several statuses page", PostgresJobStore.statements.jobsOfStatuses,
+         "bigint, text, text, text, text, text, bigint, bigint, bigint",
+         "1, 'scheduled', 'failed', NULL, NULL, NULL, 50, 50, 0", ["Index Scan using jobs_by_status", "Merge Append"]),
         ("claim", PostgresJobStore.statements.claimDueJobs, "text, bigint, bigint, bigint, text[]",
          "'w', 5000, 9000, 10, '{delete_user_data}'", ["Index Scan using jobs_due", "jobs_leased"]),
         // On an empty table any index on id or project fits the planner; on a real one it takes the primary key.
@@ -45,7 +53,7 @@ struct PostgresQueryPlanTests {
             #expect(plan.contains(expected), "\(statement.name):\n\(plan)")
         }
         #expect(!plan.contains("Seq Scan on jobs"), "\(statement.name):\n\(plan)")
-        if statement.name == "list page" {
+        if ["list page", "reference page", "status page"].contains(statement.name) {
             #expect(!plan.contains("Sort"), "a page comes in index order:\n\(plan)")
         }
     }

@@ -102,6 +102,20 @@ public struct FastCGIRequest: Sendable {
         }
     }
 
+    /// Every value of the param `name`, in order, decoded as UTF-8 (invalid sequences become U+FFFD): a header
+    /// sent twice may come as two params of the same name.
+    public func values(ofParam name: String) -> [String] {
+        let name = Array(name.utf8)
+        var values: [String] = []
+        for field in fields where field.nameCount == name.count
+            && storage[field.nameStart..<field.valueStart].elementsEqual(name)
+        {
+            values.append(
+                String(decoding: storage[field.valueStart..<(field.valueStart + field.valueCount)], as: UTF8.self))
+        }
+        return values
+    }
+
     /// `REQUEST_METHOD`, e.g. `GET`.
     public var method: String? { self[param: "REQUEST_METHOD"] }
     /// The `Authorization` request header (`HTTP_AUTHORIZATION`).

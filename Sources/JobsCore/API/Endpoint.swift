@@ -1,7 +1,7 @@
 /// What a request asks the API to do, once its route, method and parameters are read.
 enum Endpoint: Sendable, Equatable {
-    /// `GET` or `HEAD /public/{projectKey}/jobs`: one page of the project's jobs.
-    case listJobs(PageQuery)
+    /// `GET` or `HEAD /public/{projectKey}/jobs`: one page of the project's jobs that pass the filter.
+    case listJobs(PageQuery, JobFilter)
     /// `GET` or `HEAD /public/{projectKey}/jobs/{jobId}`.
     case readJob(id: Int64)
     /// `DELETE /public/{projectKey}/jobs/{jobId}`.
@@ -20,7 +20,10 @@ struct PageQuery: Sendable, Equatable {
     var page: Int64
 
     init(_ query: Substring) {
-        let parameters = QueryParameters(query)
+        self.init(QueryParameters(query))
+    }
+
+    init(_ parameters: QueryParameters) {
         limit = parameters.integer("limit").flatMap { (1...Int64(Self.maximumLimit)).contains($0) ? Int($0) : nil }
             ?? Self.defaultLimit
         page = parameters.integer("page").flatMap { $0 >= 1 ? $0 : nil } ?? 1
@@ -33,6 +36,44 @@ struct PageQuery: Sendable, Equatable {
     }
 }
 
+extension JobFilter {
+    /// The filter of a list's query: `status` (statuses separated by commas) and `referenceId` (the rules of a
+    /// `userId`), both percent-decoded as query values (`+` is a space). Unlike `limit` and `page`, a filter that
+    /// cannot be read is a 400 naming it: ignoring it would answer with jobs the client did not ask for.
+    init(_ parameters: QueryParameters) throws(APIError) {
+        var statuses: [JobStatus]?
+        if let raw = parameters.rawValue("status") {
+            guard let text = try? PercentDecoding.decodeQueryComponent(raw.utf8) else {
+                throw APIError(status: 400, message: "Invalid status: malformed percent-encoding")
+            }
+            guard !text.isEmpty else {
+                throw APIError(status: 400, message: "Invalid status: empty; expected \(Self.statusNames)")
+            }
+            var parsed: [JobStatus] = []
+            for name in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let status = JobStatus(rawValue: String(name)) else {
+                    throw APIError(
+                        status: 400,
+                        message: name.isEmpty
+                            ? "Invalid status: empty status in the list; expected \(Self.statusNames)"
+                            : "Invalid status: unknown status; expected \(Self.statusNames)")
+                }
+                parsed.append(status)
+            }
+            statuses = parsed
+        }
+        var referenceID: String?
+        if let raw = parameters.rawValue("referenceId") {
+            referenceID = try JobsAPI.referenceID(raw)
+        }
+        self.init(statuses: statuses, referenceID: referenceID)
+    }
+
+    /// The statuses a `status` filter may name, for its 400.
+    static let statusNames = "one or more of " + JobStatus.allCases.map(\.rawValue).joined(separator: ", ")
+        + ", separated by commas"
+}
+
 /// One request read in one pass over its method, path and query: what a log line shows of it, what the store is
 /// asked for, and the ``Endpoint``, or the error that answers it instead. Errors wait here until the contract's
 /// order reaches them: the route's 404 and the method's 405 right after authentication, the project's 404 after
@@ -43,6 +84,8 @@ struct RoutedRequest {
     /// What a log line shows of the path.
     let loggedPath: JobsAPI.LoggedPath
     let target: Target
+    /// The `Idempotency-Key` headers of the request, read only by the two `DELETE`s.
+    let idempotencyKeys: [String]
 
     enum Target {
         /// No route (404), or a method the route does not allow (405).
@@ -65,6 +108,7 @@ struct RoutedRequest {
     }
 
     init(_ request: APIRequest) {
+        idempotencyKeys = request.idempotencyKeys
         let method = Method(request.method)
         isHead = method == .head
         guard let route = Route(path: request.path) else {
@@ -82,7 +126,12 @@ struct RoutedRequest {
         let endpoint: Result<Endpoint, APIError>
         switch route.kind {
         case .jobs:
-            endpoint = .success(.listJobs(PageQuery(request.query)))
+            let parameters = QueryParameters(request.query)
+            do {
+                endpoint = .success(.listJobs(PageQuery(parameters), try JobFilter(parameters)))
+            } catch {
+                endpoint = .failure(error)
+            }
         case .job:
             if let jobID {
                 endpoint = .success(method == .delete ? .cancelJob(id: jobID) : .readJob(id: jobID))

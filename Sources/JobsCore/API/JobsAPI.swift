@@ -161,25 +161,54 @@ public struct JobsAPI: Sendable {
         case .project(_, let endpoint):
             guard let projectID = lookup.projectID else { throw APIError.projectNotFound }
             switch try endpoint.get() {
-            case .listJobs(let page):
-                return try listJobs(projectID: projectID, page: page, store: store)
+            case .listJobs(let page, let filter):
+                return try listJobs(projectID: projectID, page: page, filter: filter, store: store)
             case .readJob:
                 // Read with the project, by the same lookup.
                 guard let job = lookup.job else { throw APIError.jobNotFound }
                 return .success { job.write(to: &$0) }
             case .cancelJob(let id):
+                if let key = try IdempotencyKey(headers: routed.idempotencyKeys), let projectKey = routed.projectKey {
+                    let request = IdempotentRequest(
+                        organizationID: lookup.principal?.organizationID ?? 0, key: key.value, method: "DELETE",
+                        path: "/public/\(projectKey.rawValue)/jobs/\(id)", time: clock())
+                    return try Self.answer(
+                        store.cancelJob(id: id, projectID: projectID, at: request.time, idempotency: request) {
+                            outcome in
+                            // A missing job is the route's 404, not the operation's answer: not stored.
+                            outcome == .notFound ? nil : Self.stored(Result { try cancelResponse(outcome) })
+                        }, respond: cancelResponse)
+                }
                 return try cancelJob(id: id, projectID: projectID, store: store)
             case .deleteUserData(let userID):
+                if let key = try IdempotencyKey(headers: routed.idempotencyKeys), let projectKey = routed.projectKey {
+                    let now = clock()
+                    let job = NewJob.deleteUserData(
+                        userID: userID, createdAt: now, startAt: scheduleDelay.startAt(createdAt: now))
+                    let request = IdempotentRequest(
+                        organizationID: lookup.principal?.organizationID ?? 0, key: key.value, method: "DELETE",
+                        path: "/public/\(projectKey.rawValue)/users/\(userID)", time: now)
+                    return try Self.answer(
+                        store.createJob(job, projectID: projectID, idempotency: request) { outcome in
+                            Self.stored(Result { try Self.deletionResponse(outcome, jobID: &jobID) })
+                        },
+                        respond: { try Self.deletionResponse($0, jobID: &jobID) })
+                }
                 return try requestUserDeletion(userID: userID, projectID: projectID, store: store, jobID: &jobID)
             }
         }
     }
 
-    func listJobs(projectID: Int64, page: PageQuery, store: any JobStore) throws -> APIResponse {
+    func listJobs(projectID: Int64, page: PageQuery, filter: JobFilter, store: any JobStore) throws -> APIResponse {
         // Written by the store straight from its rows; room for typical jobs of about 300 bytes each.
         try .success(capacity: 64 + page.limit * 320) { writer in
             if let offset = page.offset {
-                try store.writeJobs(projectID: projectID, limit: page.limit, offset: offset, to: &writer)
+                if filter.isNone {
+                    try store.writeJobs(projectID: projectID, limit: page.limit, offset: offset, to: &writer)
+                } else {
+                    try store.writeJobs(
+                        projectID: projectID, filter: filter, limit: page.limit, offset: offset, to: &writer)
+                }
             } else {
                 writer.raw("[]")
             }
@@ -187,7 +216,11 @@ public struct JobsAPI: Sendable {
     }
 
     func cancelJob(id: Int64, projectID: Int64, store: any JobStore) throws -> APIResponse {
-        switch try store.cancelJob(id: id, projectID: projectID, at: clock()) {
+        try cancelResponse(store.cancelJob(id: id, projectID: projectID, at: clock()))
+    }
+
+    func cancelResponse(_ outcome: CancelOutcome) throws -> APIResponse {
+        switch outcome {
         case .cancelled(let job):
             return .success { job.write(to: &$0) }
         case .notCancellable(let job):
@@ -202,7 +235,11 @@ public struct JobsAPI: Sendable {
     {
         let now = clock()
         let job = NewJob.deleteUserData(userID: userID, createdAt: now, startAt: scheduleDelay.startAt(createdAt: now))
-        switch try store.createJob(job, projectID: projectID) {
+        return try Self.deletionResponse(store.createJob(job, projectID: projectID), jobID: &jobID)
+    }
+
+    static func deletionResponse(_ outcome: CreateOutcome, jobID: inout Int64?) throws -> APIResponse {
+        switch outcome {
         case .created(let job):
             jobID = job.id
             return .success { job.write(to: &$0) }
@@ -214,6 +251,39 @@ public struct JobsAPI: Sendable {
         }
     }
 
+    // MARK: Idempotency keys
+
+    /// The answer of a keyed request: the operation's own when it ran, the stored one replayed (with
+    /// `Idempotent-Replayed: true`), 422 for a key used with another request, 409 for one still being processed.
+    static func answer<Outcome>(_ outcome: IdempotentOutcome<Outcome>, respond: (Outcome) throws -> APIResponse)
+        throws -> APIResponse
+    {
+        switch outcome {
+        case .performed(let outcome):
+            return try respond(outcome)
+        case .replayed(let stored):
+            return APIResponse(
+                status: stored.status, headers: APIResponse.jsonHeaders + [("Idempotent-Replayed", "true")],
+                body: stored.body)
+        case .keyReused:
+            throw APIError(
+                status: 422, message: "This Idempotency-Key was used with another request (method or path)")
+        case .inProgress:
+            throw APIError(
+                status: 409, message: "A request with this Idempotency-Key is still being processed; retry later")
+        }
+    }
+
+    /// What is stored with a key: the answer, success or the operation's error; `nil` for a 5xx (never stored).
+    static func stored(_ response: Result<APIResponse, any Error>) -> StoredResponse? {
+        switch response {
+        case .success(let response): return StoredResponse(status: response.status, body: response.body)
+        case .failure(let error as APIError) where error.status < 500:
+            return StoredResponse(status: error.status, body: error.response.body)
+        case .failure: return nil
+        }
+    }
+
     // MARK: Parameters
 
     /// Longest user id accepted, in Unicode scalar values (a job's `referenceId`: ``Job/maximumReferenceIDLength``).
@@ -221,20 +291,30 @@ public struct JobsAPI: Sendable {
 
     /// A `userId` path segment: percent-decoded UTF-8 without NUL, 1–256 Unicode scalars, or 400.
     static func userID(_ raw: Substring) throws(APIError) -> String {
+        try userID(raw, name: "userId", plusIsSpace: false)
+    }
+
+    /// A list's `referenceId` query value: a user id by the same rules, decoded as a query value (`+` is a
+    /// space), or 400 naming the parameter.
+    static func referenceID(_ raw: Substring) throws(APIError) -> String {
+        try userID(raw, name: "referenceId", plusIsSpace: true)
+    }
+
+    static func userID(_ raw: Substring, name: String, plusIsSpace: Bool) throws(APIError) -> String {
         let decoded: String
         do {
-            decoded = try PercentDecoding.decode(raw.utf8)
+            decoded = try PercentDecoding.decode(raw.utf8, plusIsSpace: plusIsSpace)
         } catch {
             switch error {
-            case .malformedEscape: throw APIError(status: 400, message: "Invalid userId: malformed percent-encoding")
-            case .invalidUTF8: throw APIError(status: 400, message: "Invalid userId: not valid UTF-8")
-            case .nulCharacter: throw APIError(status: 400, message: "Invalid userId: contains a NUL character")
+            case .malformedEscape: throw APIError(status: 400, message: "Invalid \(name): malformed percent-encoding")
+            case .invalidUTF8: throw APIError(status: 400, message: "Invalid \(name): not valid UTF-8")
+            case .nulCharacter: throw APIError(status: 400, message: "Invalid \(name): contains a NUL character")
             }
         }
         let length = decoded.unicodeScalars.count
-        guard length >= 1 else { throw APIError(status: 400, message: "Invalid userId: empty") }
+        guard length >= 1 else { throw APIError(status: 400, message: "Invalid \(name): empty") }
         guard length <= maximumUserIDLength else {
-            throw APIError(status: 400, message: "Invalid userId: longer than \(maximumUserIDLength) characters")
+            throw APIError(status: 400, message: "Invalid \(name): longer than \(maximumUserIDLength) characters")
         }
         return decoded
     }

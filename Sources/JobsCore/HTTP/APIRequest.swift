@@ -10,12 +10,14 @@ public struct APIRequest: Sendable {
     public var authorization: String?
     /// The client's address (`REMOTE_ADDR`), if known: what failed authentication is counted against.
     public var clientAddress: String?
+    /// Every `Idempotency-Key` header the request carried (`HTTP_IDEMPOTENCY_KEY`), in order; empty for none.
+    public var idempotencyKeys: [String] = []
 
     /// A request for `requestURI` (`/path?query`): the path is the URI up to its first `?`, the query is
     /// `queryString` when the web server passed one (`QUERY_STRING`), else the rest of the URI.
     public init(
         method: String, requestURI: String, queryString: String? = nil, authorization: String?,
-        clientAddress: String? = nil
+        clientAddress: String? = nil, idempotencyKeys: [String] = []
     ) {
         let utf8 = requestURI.utf8
         if let mark = utf8.firstIndex(of: UInt8(ascii: "?")) {
@@ -28,5 +30,6 @@ public struct APIRequest: Sendable {
         self.method = method
         self.authorization = authorization
         self.clientAddress = clientAddress
+        self.idempotencyKeys = idempotencyKeys
     }
 }

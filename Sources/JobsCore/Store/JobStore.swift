@@ -19,6 +19,15 @@ public protocol JobStore: AnyObject {
     /// The default implementation does exactly that call.
     func writeJobs(projectID: Int64, limit: Int, offset: Int64, to writer: inout JSONWriter) throws
 
+    /// Up to `limit` jobs of the project that pass `filter`, in ascending id order, skipping the first `offset`
+    /// of them.
+    func jobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64) throws -> [Job]
+
+    /// Writes the jobs that ``jobs(projectID:filter:limit:offset:)`` returns as a JSON array, as
+    /// ``writeJobs(projectID:limit:offset:to:)`` does for the unfiltered list. The default implementation writes
+    /// that call's jobs.
+    func writeJobs(projectID: Int64, filter: JobFilter, limit: Int, offset: Int64, to writer: inout JSONWriter) throws
+
     /// The job with this id, if it belongs to the project.
     func job(id: Int64, projectID: Int64) throws -> Job?
 
@@ -34,6 +43,22 @@ public protocol JobStore: AnyObject {
     /// Stores a new job unless the project already has an active (`scheduled` or `running`) job with the same
     /// action and reference id; the check and the insert are one atomic step.
     func createJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome
+
+    /// ``createJob(_:projectID:)`` under an `Idempotency-Key`, in one transaction: a key stored by an earlier
+    /// request (less than ``IdempotentRequest/lifetime`` before) replays its answer, or is refused when its
+    /// method or path differ, and nothing changes; otherwise the job is created and `response(outcome)` is
+    /// stored with the key in the same transaction (`nil`: nothing stored). A concurrent request with the same
+    /// key waits for the first to end.
+    func createJob(
+        _ job: NewJob, projectID: Int64, idempotency: IdempotentRequest, response: (CreateOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CreateOutcome>
+
+    /// ``cancelJob(id:projectID:at:)`` under an `Idempotency-Key`, as
+    /// ``createJob(_:projectID:idempotency:response:)`` is ``createJob(_:projectID:)``.
+    func cancelJob(
+        id: Int64, projectID: Int64, at time: Int64, idempotency: IdempotentRequest,
+        response: (CancelOutcome) -> StoredResponse?
+    ) throws -> IdempotentOutcome<CancelOutcome>
 }
 
 /// What became of a cancel request.
@@ -142,6 +167,10 @@ public protocol StoreAdministration: JobStore, WorkerStore, StoreMonitoring {
     /// or finished after `before`) move up next to it, keeping their order, so page `n` still starts after
     /// `(n - 1) * limit` jobs. The cost is that of the batch plus those survivors, never of the whole project.
     func purgeFinishedJobs(before: Int64, limit: Int) throws -> Int
+
+    /// Deletes the `Idempotency-Key`s stored at `time` or before (``IdempotentRequest/lifetime`` ago, for a
+    /// purge), with their stored answers; returns how many.
+    func purgeIdempotencyKeys(storedAtOrBefore time: Int64) throws -> Int
 
     /// How many jobs ``purgeFinishedJobs(before:limit:)`` would delete, in every batch together, if nothing
     /// changed meanwhile.

@@ -9,7 +9,7 @@ enum PostgresSchema {
     }
 
     /// Every step, in version order, starting at 1.
-    static let steps: [Step] = [version1, version2, version3]
+    static let steps: [Step] = [version1, version2, version3, version4]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { steps.last?.version ?? 0 }
@@ -138,5 +138,32 @@ enum PostgresSchema {
                 stale_after bigint NOT NULL
             )
             """,
+        ])
+
+    /// List filters and `Idempotency-Key`s: the SQLite store's schema version 7 (issue 18). Version 3 is another
+    /// branch's step; the numbers need not be consecutive, only increasing.
+    ///
+    /// `jobs_by_reference` and `jobs_by_status` answer a filtered list page as one index range each, in id
+    /// order. `idempotency_keys` holds the outcome of the first `DELETE` a key of an organization came with,
+    /// written in the transaction of the change it made; its primary key is what a concurrent request with the
+    /// same key waits on. `status` and `body` are `NULL` only inside that transaction.
+    static let version4 = Step(
+        version: 4,
+        statements: [
+            "CREATE INDEX jobs_by_reference ON jobs(project_id, reference_id, id)",
+            "CREATE INDEX jobs_by_status ON jobs(project_id, status, id)",
+            """
+            CREATE TABLE idempotency_keys (
+                org_id bigint NOT NULL REFERENCES organizations(id),
+                idempotency_key text NOT NULL,
+                method text NOT NULL,
+                path text NOT NULL,
+                status bigint,
+                body text,
+                created_at bigint NOT NULL,
+                PRIMARY KEY (org_id, idempotency_key)
+            )
+            """,
+            "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
         ])
 }

@@ -2,7 +2,7 @@
 /// version; ``currentVersion`` follows.
 enum Schema {
     /// Every step, in version order, starting at 1.
-    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5, version6]
+    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5, version6, version7]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -178,5 +178,34 @@ enum Schema {
                 stale_after INTEGER NOT NULL
             ) STRICT
             """,
+        ])
+
+    /// List filters and `Idempotency-Key`s (issue 18). Version 6 is another branch's step; the numbers need not
+    /// be consecutive, only increasing.
+    ///
+    /// `jobs_by_reference` and `jobs_by_status` answer a filtered list page as one index range each, in id order
+    /// (an SQLite index entry ends with the rowid, which is the id): no sort, no scan of the project.
+    ///
+    /// `idempotency_keys`: the outcome of the first `DELETE` a key of an organization came with, written in the
+    /// transaction of the change it made, replayed for 24 hours. `status` and `body` are `NULL` only inside
+    /// that transaction. `idempotency_keys_by_age` lets the purge find old keys.
+    static let version7 = SchemaMigration(
+        version: 7,
+        statements: [
+            "CREATE INDEX jobs_by_reference ON jobs(project_id, reference_id)",
+            "CREATE INDEX jobs_by_status ON jobs(project_id, status)",
+            """
+            CREATE TABLE idempotency_keys (
+                org_id INTEGER NOT NULL REFERENCES organizations(id),
+                idempotency_key TEXT NOT NULL,
+                method TEXT NOT NULL,
+                path TEXT NOT NULL,
+                status INTEGER,
+                body TEXT,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (org_id, idempotency_key)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
         ])
 }
