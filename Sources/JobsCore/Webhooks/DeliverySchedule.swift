@@ -29,3 +29,16 @@ public struct DeliverySchedule: Sendable, Equatable {
         return min(wait, longestWait)
     }
 }
+
+extension DeliverySchedule {
+    /// What an attempt made at `time` leaves of the event: `delivered` for a 2xx answer; otherwise `pending` again
+    /// after ``wait(afterAttempts:)`` (this being attempt `attempt`, 1 for the first), or `failed` when the attempt
+    /// came at or after `retryUntil`.
+    public func outcome(attempt: Int64, at time: Int64, status: Int64?, retryUntil: Int64)
+        -> (state: WebhookDeliveryState, nextAttemptAt: Int64?)
+    {
+        if let status, (200...299).contains(status) { return (.delivered, nil) }
+        if time >= retryUntil { return (.failed, nil) }
+        return (.pending, time + wait(afterAttempts: attempt))
+    }
+}
