@@ -30,6 +30,9 @@ struct WorkerCommand: ParsableCommand {
             standard output. SIGTERM or SIGINT: claim nothing more, let running programs finish for the grace \
             period, then stop them and release their jobs for the next worker, and exit 0.
 
+            The worker also delivers webhook events (jobsctl webhook): --webhook-senders threads post the events \
+            due, signed, and retry failed ones with backoff for 3 days (docs/WEBHOOKS.md).
+
             Example:
               jobsctl worker --store /var/lib/jobs-api/jobs.sqlite3 \\
                   --action delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data --concurrency 4 \\
