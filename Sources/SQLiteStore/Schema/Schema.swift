@@ -168,7 +168,8 @@ enum Schema {
     /// row keeps the job as it was (a purge may delete the job before the event is delivered), its event id
     /// (`msg_` and 128 random bits), and its delivery: state, attempts, when the next is due, until when attempts
     /// go on (3 days), the last answer, and the lease of the worker delivering it. The conditions on statuses
-    /// and states are written with `OR`, not `IN` (see ``version4``): the trigger runs inside every final write.
+    /// and states are written with `OR`, not `IN` (see ``version4``): the trigger runs inside every final write,
+    /// and its `WHEN` looks for the project's webhook first, so a project without one opens no cursor on the outbox.
     static let version8 = SchemaMigration(
         version: 8,
         statements: [
@@ -218,6 +219,7 @@ enum Schema {
             CREATE TRIGGER jobs_final_event AFTER UPDATE OF status ON jobs
             WHEN (NEW.status = 'completed' OR NEW.status = 'failed' OR NEW.status = 'cancelled')
                 AND (OLD.status = 'scheduled' OR OLD.status = 'running')
+                AND EXISTS (SELECT 1 FROM webhooks WHERE webhooks.project_id = NEW.project_id)
             BEGIN
                 INSERT INTO webhook_events (event_id, project_id, type, occurred_at, job_id, job_description, job_status, job_action,
                     job_reference_id, job_created_at, job_updated_at, job_start_at, job_errors, state, next_attempt_at,
