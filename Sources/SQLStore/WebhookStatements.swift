@@ -37,6 +37,8 @@ public final class WebhookStatements<Query: Sendable>: Sendable {
     public let counts: Query
     /// Claims up to `?4` due events for owner `?1` at `?2` with a lease until `?3`; returns ``eventColumns``.
     public let claimDueDeliveries: Query
+    /// Deletes up to `?2` delivered or failed events of jobs that ended before `?1` (with a purge of the jobs).
+    public let purgeEvents: Query
     /// Records an attempt on event `?1` leased by `?2`: at `?3`, state `?4`, next attempt `?5`, status `?6`,
     /// error `?7`; drops the lease.
     public let recordAttempt: Query
@@ -90,6 +92,14 @@ public final class WebhookStatements<Query: Sendable>: Sendable {
                 (SELECT count(*) FROM webhook_events WHERE state = 'failed')
             """)
         claimDueDeliveries = make(claim)
+        purgeEvents = make(
+            """
+            DELETE FROM webhook_events WHERE id IN (
+                SELECT id FROM webhook_events
+                WHERE (state = 'delivered' OR state = 'failed') AND occurred_at < ?1
+                ORDER BY id LIMIT ?2
+            )
+            """)
         recordAttempt = make(
             """
             UPDATE webhook_events SET attempts = attempts + 1, last_attempt_at = ?3, state = ?4,

@@ -151,4 +151,25 @@ struct WebhookStoreTests {
             #expect(try store.rotateWebhookSecret(projectID: projectID, secret: other, previousExpiresAt: 0, at: 0) == nil)
         }
     }
+
+    @Test("a purge deletes the delivered and failed events of the jobs it deletes, and keeps pending ones", arguments: StoreKind.allCases)
+    func purgeDeletesFinishedEvents(kind: StoreKind) throws {
+        try ContractFixture.with(kind) { fixture in
+            try Self.setWebhook(fixture)
+            let store = try Self.webhooks(fixture)
+            for user in ["user-delivered", "user-pending"] {
+                let job = try fixture.insertJob(userID: user, startAt: Self.now + 100_000)
+                _ = try fixture.admin.cancelJob(id: job.id, projectID: fixture.project.id, at: Self.now)
+            }
+            let claimed = try #require(
+                try store.claimDueDeliveries(owner: "w", now: Self.now, leaseUntil: Self.now + 10, limit: 1).first)
+            #expect(try store.recordDeliveryAttempt(
+                rowID: claimed.event.rowID, owner: "w", at: Self.now, state: .delivered, nextAttemptAt: nil,
+                status: 200, error: nil))
+            #expect(try fixture.admin.purgeFinishedJobs(before: Self.now + 1, limit: 100) == 2)
+            let left = try store.webhookEvents(projectID: fixture.project.id, failedOnly: false, limit: 10)
+            #expect(left.map(\.state) == [.pending])
+            #expect(left.first?.rowID != claimed.event.rowID)
+        }
+    }
 }
