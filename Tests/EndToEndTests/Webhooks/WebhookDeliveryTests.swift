@@ -166,4 +166,19 @@ struct WebhookDeliveryTests {
         print("webhook delivery latency (ms), 12 events, 2 workers: min \(latencies[0]), median \(latencies[6]), max \(latencies[11])")
         for worker in workers { try worker.stop() }
     }
+
+    @Test func aRedirectIsNotFollowedButRetriedLikeAnyOtherAnswer() throws {
+        let setup = try Setup()
+        try setup.receiver.setResponses(["302"])
+        let worker = try setup.fixture.stack.startWorker(
+            try setup.action() + ["--poll-seconds", "0.2", "--webhook-first-retry-seconds", "0.2"])
+        _ = try setup.fixture.requestDeletion("ok-1")
+        #expect(eventually(timeout: 30) {
+            (try? setup.deliveries().first?["state"]?.string) == "delivered"
+        }, "\(worker.log)")
+        #expect(setup.receiver.received.map { $0["answered"]?.string } == ["302", "200"])
+        #expect(setup.receiver.received.map { $0["path"]?.string } == ["/hook", "/hook"], "never /redirected")
+        #expect(worker.log.contains("attempt 1 failed (HTTP 302)"))
+        try worker.stop()
+    }
 }

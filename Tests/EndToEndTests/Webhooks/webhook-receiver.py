@@ -64,6 +64,7 @@ class Handler(BaseHTTPRequestHandler):
             "verifiedBy": verified_by,
             "tamperedVerifies": tampered_verifies,
             "answered": answer,
+            "path": self.path,
             "receivedAt": int(time.time() * 1000),
         }
         with lock:
@@ -73,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(60)
             return
         self.send_response(int(answer))
+        if answer.startswith("3"):
+            # A sender that followed redirects would post here again at once (and get 200).
+            self.send_header("Location", "/redirected")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
