@@ -29,6 +29,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
 
         // The domain: jobs, the store protocol, routing, authentication, handlers. No C imports.
         .target(
@@ -36,7 +41,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         // Runs due jobs: claims them under a lease, runs each action's program, watches for cancellation.
-        .target(name: "JobsWorker", dependencies: ["JobsCore", "StandardErrorLog", "ProcessSpawn"]),
+        // Its delivery threads post the outbox's webhook events.
+        .target(name: "JobsWorker", dependencies: ["JobsCore", "StandardErrorLog", "ProcessSpawn", "WebhookDelivery"]),
+        // Owns every call into libcurl: posting a webhook event.
+        .target(name: "WebhookDelivery", dependencies: ["CCurl", "JobsCore"]),
         // Starts programs with default signals and only the standard descriptors: the worker's actions, the
         // tests' processes.
         .target(name: "ProcessSpawn"),
@@ -89,7 +97,9 @@ let package = Package(
             name: "StoreContractTests",
             dependencies: ["SQLiteStore", "PostgresStore", "SQLStore", "JobsCore", "JobsTesting"]),
         .testTarget(name: "JobsWorkerTests", dependencies: ["JobsWorker", "JobsCore", "SQLiteStore", "JobsTesting"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JobsTesting", "JobsCore"]),
+        // The webhook receiver script is run by the tests, not compiled.
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["JobsTesting", "JobsCore"], exclude: ["Webhooks/webhook-receiver.py"]),
         .testTarget(name: "CLITests", dependencies: ["JobsTesting", "JobsCore"]),
     ],
     swiftLanguageModes: [.v6]

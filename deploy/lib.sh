@@ -17,7 +17,7 @@ as_root() {
 }
 
 # The Debian packages that building the project needs (its C libraries, through pkg-config).
-build_packages=(libfcgi-dev libsqlite3-dev libpq-dev pkg-config)
+build_packages=(libfcgi-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev pkg-config)
 
 # Installs the Debian packages the project's tests need that are missing, and the ones named as arguments (a
 # script's own extras, such as deploy/bench.sh's wrk): what building needs, the stack's programs, and PostgreSQL

@@ -13,7 +13,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 ensure_swift
-ensure_packages python3-prometheus-client
+ensure_packages python3-prometheus-client python3-venv
+
+# The webhook tests' receiver verifies deliveries with the standardwebhooks library (PyPI), in .venv-test/ at the
+# repository's root (shared with deploy/schemathesis.sh), installed when missing.
+standardwebhooks_version=1.3.0
+if ! .venv-test/bin/python3 -c 'import standardwebhooks' 2>/dev/null; then
+    log "installing standardwebhooks $standardwebhooks_version into .venv-test"
+    [[ -x .venv-test/bin/pip ]] || python3 -m venv .venv-test
+    .venv-test/bin/pip install --quiet --disable-pip-version-check "standardwebhooks==$standardwebhooks_version" </dev/null
+fi
 
 # A PostgreSQL server of its own for the tests of the PostgreSQL store (deploy/postgres-test-server.sh: initdb and
 # pg_ctl in a temporary folder, as the postgres user when run as root), stopped and removed however this script ends.

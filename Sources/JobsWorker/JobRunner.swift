@@ -30,6 +30,7 @@ public final class JobRunner: @unchecked Sendable {
     let connect: Connect
     let log: WorkerLog
     private let baseEnvironment: [String]
+    private let onJobEnded: @Sendable () -> Void
 
     private let state = NSCondition()
     private var runs: [Int64: JobRun] = [:]
@@ -44,10 +45,12 @@ public final class JobRunner: @unchecked Sendable {
     ///   - environment: the environment programs inherit from (`NAME=value`), the worker's own by default; only
     ///     the variables ``WorkerConfiguration/passesToActions(_:)`` allows go through, and the job's variables
     ///     (`JOB_ID`, …) replace any of the same name.
+    ///   - onJobEnded: called on a run's thread after each run ends (the webhook senders look for its event).
     public init(
         configuration: WorkerConfiguration, connect: @escaping Connect, log: WorkerLog,
-        environment: [String] = JobRunner.processEnvironment()
+        environment: [String] = JobRunner.processEnvironment(), onJobEnded: @escaping @Sendable () -> Void = {}
     ) {
+        self.onJobEnded = onJobEnded
         self.configuration = configuration
         self.connect = connect
         self.log = log
@@ -230,6 +233,7 @@ public final class JobRunner: @unchecked Sendable {
             tally.count(outcome)
             state.broadcast()
         }
+        onJobEnded()
     }
 
     /// Lets running programs finish for the grace period (unless asked twice), then has every run stop its

@@ -15,6 +15,9 @@ extension SQLJobStore {
                 for projectID in projects where deleted < limit {
                     deleted += try purgeBatch(projectID: projectID, before: before, limit: limit - deleted)
                 }
+                // The outbox's copies of finished jobs go with them: delivered or given-up events of the same age.
+                try connection.run(
+                    Self.webhookStatements.purgeEvents, [.integer(before), .integer(Int64(limit))])
                 return deleted
             }
         }

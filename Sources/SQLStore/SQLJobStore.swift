@@ -6,7 +6,7 @@ import JobsCore
 ///
 /// The implementations are `@inlinable`: they are compiled into each engine's module, specialized for its
 /// connection, with no dynamic dispatch per row or per call.
-public protocol SQLJobStore: StoreAdministration {
+public protocol SQLJobStore: StoreAdministration, WebhookStore {
     /// The engine's connection.
     associatedtype Connection: SQLEngineConnection where Connection.Query: Sendable
 
@@ -14,6 +14,8 @@ public protocol SQLJobStore: StoreAdministration {
     var connection: Connection { get }
     /// Every statement, prepared the engine's way.
     static var statements: SQLStatements<Connection.Query> { get }
+    /// Every statement on webhooks and their outbox, prepared the engine's way.
+    static var webhookStatements: WebhookStatements<Connection.Query> { get }
 
     /// Runs `body`, turning the engine's failures into the `StoreError` the API knows how to answer; `operation`
     /// says in the log what was being done.

@@ -7,7 +7,7 @@ import JobsCore
 struct JobsCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobsctl",
-        abstract: "Administer the Jobs API's store: schema, organizations, API keys, projects and jobs.",
+        abstract: "Administer the Jobs API's store: schema, organizations, API keys, projects, jobs and webhooks.",
         discussion: """
             The store is named by --store DSN or the environment variable JOBS_STORE: a file path (or sqlite:PATH) \
             for the SQLite store, a postgresql:// URL for PostgreSQL. Output is JSON: one object, or one object per line for lists \
@@ -22,6 +22,7 @@ struct JobsCtl: ParsableCommand {
         version: Release.version,
         subcommands: [
             Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self, WorkerCommand.self, StatusCommand.self,
+            WebhookCommand.self,
         ]
     )
 }

@@ -33,6 +33,9 @@ struct WorkerCommand: ParsableCommand {
             standard output. SIGTERM or SIGINT: claim nothing more, let running programs finish for the grace \
             period, then stop them and release their jobs for the next worker, and exit 0.
 
+            The worker also delivers webhook events (jobsctl webhook): --webhook-senders threads post the events \
+            due, signed, and retry failed ones with backoff for 3 days (docs/WEBHOOKS.md).
+
             Example:
               jobsctl worker --store /var/lib/jobs-api/jobs.sqlite3 \\
                   --action delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data --concurrency 4 \\
@@ -91,8 +94,24 @@ struct WorkerCommand: ParsableCommand {
             valueName: "n"))
     var graceSeconds: Double?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Threads posting webhook events, 0–16 (default 2; 0: this worker delivers none).", valueName: "n"))
+    var webhookSenders = 2
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Seconds before a failed webhook delivery is tried again the first time; each wait is four times the one before, up to 10 h (default 5).",
+            valueName: "n"))
+    var webhookFirstRetrySeconds: Double = 5
+
     func validate() throws {
         _ = try settings()
+        guard (0...16).contains(webhookSenders) else { throw ValidationError("--webhook-senders must be 0–16") }
+        guard webhookFirstRetrySeconds.isFinite, webhookFirstRetrySeconds >= 0.01, webhookFirstRetrySeconds <= 3600
+        else { throw ValidationError("--webhook-first-retry-seconds must be 0.01–3600") }
     }
 
     func run() throws {
@@ -101,13 +120,29 @@ struct WorkerCommand: ParsableCommand {
         // connect() checks that the store exists and is on the current schema, with a message naming the fix.
         _ = try connector.connect()
 
+        let log = WorkerLog.standardError(prefix: "jobs-worker")
+        // libcurl's global state, before any thread starts.
+        try WebhookDeliveries.prepare()
+        let deliveries = WebhookDeliveries(
+            owner: settings.owner, senders: webhookSenders, pollInterval: settings.pollInterval,
+            schedule: DeliverySchedule(firstRetry: Int64((webhookFirstRetrySeconds * 1000).rounded())),
+            connect: {
+                guard let store = try connector.connectForAdministration(create: false) as? any WebhookStore else {
+                    throw CLIError("this store does not keep webhooks")
+                }
+                return store
+            }, log: log)
         let worker = JobRunner(
             configuration: settings,
             connect: { try connector.connectForAdministration(create: false) },
-            log: .standardError(prefix: "jobs-worker"))
+            log: log, onJobEnded: { deliveries.jobEnded() })
         // Before the worker starts any thread: every thread inherits the blocked stop signals.
         try StopSignals.watch { _, name in worker.stop(reason: name) }
+        if !once { try deliveries.start() }
+        defer { deliveries.stop() }
         try worker.run()
+        // Run once: the events due now, each tried once, after the jobs.
+        if once && webhookSenders > 0 { deliveries.deliverDueEvents() }
     }
 
     static func range(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound)–\(range.upperBound)" }

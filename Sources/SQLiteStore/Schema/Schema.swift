@@ -2,7 +2,7 @@
 /// version; ``currentVersion`` follows.
 enum Schema {
     /// Every step, in version order, starting at 1.
-    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5, version6, version7]
+    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5, version6, version7, version8]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -207,5 +207,82 @@ enum Schema {
             ) STRICT, WITHOUT ROWID
             """,
             "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
+        ])
+
+    /// Webhooks (issue 19): one per project, and the outbox of events they deliver.
+    ///
+    /// `webhooks.secret` is the signing key in base64 (HMAC needs the key itself); `previous_secret` is the one a
+    /// rotation replaced, which still signs until `previous_secret_expires_at`.
+    ///
+    /// `webhook_events` is the transactional outbox: the trigger `jobs_final_event` writes one row, in the
+    /// statement (hence the transaction) that moves a job from `scheduled` or `running` to `completed`, `failed`
+    /// or `cancelled`, when the job's project has a webhook. Whatever writes that change (a worker's finish, a
+    /// cancel through the API or `jobsctl`) writes the event with it, and no other code has to remember to. The
+    /// row keeps the job as it was (a purge may delete the job before the event is delivered), its event id
+    /// (`msg_` and 128 random bits), and its delivery: state, attempts, when the next is due, until when attempts
+    /// go on (3 days), the last answer, and the lease of the worker delivering it. The conditions on statuses
+    /// and states are written with `OR`, not `IN` (see ``version4``): the trigger runs inside every final write,
+    /// and its `WHEN` looks for the project's webhook first, so a project without one opens no cursor on the outbox.
+    static let version8 = SchemaMigration(
+        version: 8,
+        statements: [
+            """
+            CREATE TABLE webhooks (
+                project_id INTEGER PRIMARY KEY REFERENCES projects(id),
+                url TEXT NOT NULL,
+                allow_http INTEGER NOT NULL CHECK (allow_http = 0 OR allow_http = 1),
+                secret TEXT NOT NULL,
+                previous_secret TEXT,
+                previous_secret_expires_at INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE webhook_events (
+                id INTEGER PRIMARY KEY,
+                event_id TEXT NOT NULL UNIQUE,
+                project_id INTEGER NOT NULL REFERENCES projects(id),
+                type TEXT NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                job_id INTEGER NOT NULL,
+                job_description TEXT NOT NULL,
+                job_status TEXT NOT NULL,
+                job_action TEXT NOT NULL,
+                job_reference_id TEXT NOT NULL,
+                job_created_at INTEGER NOT NULL,
+                job_updated_at INTEGER,
+                job_start_at INTEGER NOT NULL,
+                job_errors TEXT,
+                state TEXT NOT NULL CHECK (state = 'pending' OR state = 'delivered' OR state = 'failed'),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER,
+                retry_until INTEGER NOT NULL,
+                last_attempt_at INTEGER,
+                last_status INTEGER,
+                last_error TEXT,
+                lease_owner TEXT,
+                lease_expires_at INTEGER CHECK ((lease_expires_at IS NULL) = (lease_owner IS NULL))
+            ) STRICT
+            """,
+            // Due events oldest first, for claims; a project's events newest first, for listings.
+            "CREATE INDEX webhook_events_due ON webhook_events(next_attempt_at) WHERE state = 'pending'",
+            "CREATE INDEX webhook_events_by_project ON webhook_events(project_id, id)",
+            """
+            CREATE TRIGGER jobs_final_event AFTER UPDATE OF status ON jobs
+            WHEN (NEW.status = 'completed' OR NEW.status = 'failed' OR NEW.status = 'cancelled')
+                AND (OLD.status = 'scheduled' OR OLD.status = 'running')
+                AND EXISTS (SELECT 1 FROM webhooks WHERE webhooks.project_id = NEW.project_id)
+            BEGIN
+                INSERT INTO webhook_events (event_id, project_id, type, occurred_at, job_id, job_description, job_status, job_action,
+                    job_reference_id, job_created_at, job_updated_at, job_start_at, job_errors, state, next_attempt_at,
+                    retry_until)
+                SELECT 'msg_' || lower(hex(randomblob(16))), NEW.project_id, 'job.' || NEW.status,
+                    coalesce(NEW.updated_at, NEW.created_at), NEW.id, NEW.description, NEW.status, NEW.action,
+                    NEW.reference_id, NEW.created_at, NEW.updated_at, NEW.start_at, NEW.errors, 'pending',
+                    coalesce(NEW.updated_at, NEW.created_at), coalesce(NEW.updated_at, NEW.created_at) + 259200000
+                FROM webhooks WHERE webhooks.project_id = NEW.project_id;
+            END
+            """,
         ])
 }
