@@ -11,8 +11,8 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             Prints the store and its schema version, jobs by status, the jobs due now and how long the oldest has \
             been due, running jobs and expired leases (running jobs whose worker died or let go), each live \
-            worker (host, pid, version, last seen, jobs running, actions), and the due jobs whose action no live \
-            worker runs. A worker is live while it was seen within three poll intervals or its lease, whichever \
+            worker (host, pid, version, last seen, jobs running, actions), webhook events pending and failed, and \
+            the due jobs whose action no live worker runs. A worker is live while it was seen within three poll intervals or its lease, whichever \
             is longer. Readable text by default; --json prints one JSON object for scripts.
 
             Exit status: 0 when no job has been due for longer than --max-due-age; 1 when one has (deletions are \
@@ -117,6 +117,13 @@ struct StatusReport {
         var workers: [Worker]
         var workersNotSeen: Int
         var unrunnableDue: [Due]
+        var webhookDeliveries: Deliveries?
+    }
+
+    /// Webhook events by delivery state, as `--json` shows them.
+    struct Deliveries: Encodable {
+        var pending: Int64
+        var failed: Int64
     }
 
     var json: JSON {
@@ -135,7 +142,8 @@ struct StatusReport {
                     actions: worker.actions.map(\.rawValue))
             },
             workersNotSeen: summary.workers.count - live.count,
-            unrunnableDue: unrunnable.map { Due(action: $0.action.rawValue, count: $0.count, oldestStartAt: $0.oldestStartAt) })
+            unrunnableDue: unrunnable.map { Due(action: $0.action.rawValue, count: $0.count, oldestStartAt: $0.oldestStartAt) },
+            webhookDeliveries: summary.webhookDeliveries.map { Deliveries(pending: $0.pending, failed: $0.failed) })
     }
 
     /// The readable report, one fact per line.
@@ -161,6 +169,9 @@ struct StatusReport {
                     + "\(Self.age(summary.at - worker.lastSeenAt)) ago, running "
                     + "\(summary.runningByOwner[worker.id] ?? 0)/\(worker.concurrency), actions "
                     + worker.actions.map(\.rawValue).joined(separator: " "))
+        }
+        if let deliveries = summary.webhookDeliveries {
+            lines.append("webhooks:       \(deliveries.pending) pending, \(deliveries.failed) failed")
         }
         for due in unrunnable {
             lines.append(

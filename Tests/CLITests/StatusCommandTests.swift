@@ -16,13 +16,14 @@ struct StatusCommandTests {
         #expect(text.output.contains("jobs:           scheduled 1, running 0, completed 0, failed 0, cancelled 0"), "\(text.output)")
         #expect(text.output.contains("due now:        0"))
         #expect(text.output.contains("workers:        0 live"))
+        #expect(text.output.contains("webhooks:       0 pending, 0 failed"))
         #expect(text.output.contains("OK: no job has been due for longer than 15m"))
 
         let result = try cli.run(["status", "--json"])
         #expect(result.status == 0, "\(result.errorOutput)")
         let json = try JSONValue(parsing: result.output)
         #expect(json["healthy"] == JSONValue.bool(true))
-        #expect([3, 6].contains(json["schemaVersion"]?.int ?? 0))
+        #expect(json["schemaVersion"]?.int == (cli.isFile ? 8 : 5))
         #expect(json["engine"]?.string == (cli.isFile ? "sqlite" : "postgresql"))
         #expect(json["jobs"]?["scheduled"]?.int == 1)
         #expect(json["jobs"]?["completed"]?.int == 0)
@@ -30,6 +31,8 @@ struct StatusCommandTests {
         #expect(json["oldestDueStartAt"]?.isNull ?? true)
         #expect(json["maxDueAgeSeconds"]?.int == 900)
         #expect(json["workers"]?.array?.isEmpty == true)
+        #expect(json["webhookDeliveries"]?["pending"]?.int == 0)
+        #expect(json["webhookDeliveries"]?["failed"]?.int == 0)
     }
 
     @Test func aJobDueForLongerThanTheMaximumExitsOneAndNamesTheActionNoWorkerRuns() throws {

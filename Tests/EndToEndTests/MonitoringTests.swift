@@ -80,6 +80,8 @@ struct MonitoringTests {
         #expect(report["queue"]?["jobs"]?["scheduled"]?.int == 1)
         #expect(report["queue"]?["dueNow"]?.int == 1)
         #expect(report["queue"]?["liveWorkers"]?.int == 0)
+        #expect(report["queue"]?["webhookDeliveries"]?["pending"]?.int == 0)
+        #expect(report["queue"]?["webhookDeliveries"]?["failed"]?.int == 0)
 
         let metrics = try client.get("/jobs-api/metrics")
         #expect(metrics.status == 200)
@@ -98,6 +100,8 @@ struct MonitoringTests {
         #expect(Self.value(samples, "jobs_api_jobs", ["status": "scheduled"]) == 1)
         #expect(Self.value(samples, "jobs_api_jobs_due") == 1)
         #expect(Self.value(samples, "jobs_api_workers_live") == 0)
+        #expect(Self.value(samples, "jobs_api_webhook_deliveries", ["state": "pending"]) == 0)
+        #expect(Self.value(samples, "jobs_api_webhook_deliveries", ["state": "failed"]) == 0)
         #expect(Self.value(samples, "jobs_api_info")  == 1)
 
         // Answered monitoring pages leave the log alone; and no log line carries the user id.

@@ -61,6 +61,8 @@ struct WebhookStoreTests {
             #expect(events.allSatisfy { $0.eventID.hasPrefix("msg_") && $0.eventID.utf8.count == 36 })
             #expect(try store.webhookEvents(projectID: other.id, failedOnly: false, limit: 10) == [])
             #expect(try store.webhookDeliveryCounts() == WebhookDeliveryCounts(pending: 4, failed: 0))
+            // What jobsctl status and the metrics show.
+            #expect(try #require(store as? any StoreMonitoring).queueSummary(at: Self.now).webhookDeliveries == WebhookDeliveryCounts(pending: 4, failed: 0))
             #expect(events.last?.body == """
                 {"type":"job.completed","timestamp":"2023-11-14T22:13:30.001Z","data":\(ended[0].jsonText)}
                 """)
@@ -107,6 +109,7 @@ struct WebhookStoreTests {
                 error: "timeout"))
             #expect(try store.webhookEvents(projectID: fixture.project.id, failedOnly: true, limit: 5).map(\.eventID) == [event.eventID])
             #expect(try store.webhookDeliveryCounts() == WebhookDeliveryCounts(pending: 0, failed: 1))
+            #expect(try #require(store as? any StoreMonitoring).queueSummary(at: Self.now + 5001).webhookDeliveries == WebhookDeliveryCounts(pending: 0, failed: 1))
 
             let again = try #require(try store.redeliver(eventID: event.eventID, at: Self.now + 6000, retryUntil: Self.now + 7000))
             #expect(again.state == .pending && again.nextAttemptAt == Self.now + 6000 && again.retryUntil == Self.now + 7000)

@@ -231,6 +231,17 @@ public final class Monitor: Sendable {
             writer.raw(",")
             writer.key("liveWorkers")
             writer.integer(Int64(summary.liveWorkers.count))
+            if let deliveries = summary.webhookDeliveries {
+                writer.raw(",")
+                writer.key("webhookDeliveries")
+                writer.raw("{")
+                writer.key("pending")
+                writer.integer(deliveries.pending)
+                writer.raw(",")
+                writer.key("failed")
+                writer.integer(deliveries.failed)
+                writer.raw("}")
+            }
             writer.raw("}")
         } else {
             writer.raw("null")
@@ -317,6 +328,13 @@ public final class Monitor: Sendable {
             "jobs_api_workers_live", .gauge,
             "Registered workers seen within three poll intervals or their lease, whichever is longer.")
         text.sample("jobs_api_workers_live", Double(summary.liveWorkers.count))
+        if let deliveries = summary.webhookDeliveries {
+            text.family(
+                "jobs_api_webhook_deliveries", .gauge,
+                "Webhook events by delivery state: pending (not yet delivered, retried) and failed (given up).")
+            text.sample("jobs_api_webhook_deliveries", labels: [("state", "pending")], Double(deliveries.pending))
+            text.sample("jobs_api_webhook_deliveries", labels: [("state", "failed")], Double(deliveries.failed))
+        }
         return text.text
     }
 }

@@ -73,11 +73,14 @@ public struct QueueSummary: Sendable, Equatable {
     public var workers: [WorkerRecord]
     /// `running` jobs per lease owner (a worker's ``WorkerRecord/id``).
     public var runningByOwner: [String: Int64]
+    /// Webhook events waiting for delivery and given up, across every project; `nil` from a store without
+    /// webhooks.
+    public var webhookDeliveries: WebhookDeliveryCounts?
 
     /// A summary with every field given.
     public init(
         at: Int64, jobsByStatus: [JobStatus: Int64], dueNow: Int64, oldestDueStartAt: Int64?, expiredLeases: Int64,
-        workers: [WorkerRecord], runningByOwner: [String: Int64]
+        workers: [WorkerRecord], runningByOwner: [String: Int64], webhookDeliveries: WebhookDeliveryCounts? = nil
     ) {
         self.at = at
         self.jobsByStatus = jobsByStatus
@@ -86,6 +89,7 @@ public struct QueueSummary: Sendable, Equatable {
         self.expiredLeases = expiredLeases
         self.workers = workers
         self.runningByOwner = runningByOwner
+        self.webhookDeliveries = webhookDeliveries
     }
 
     /// How long the oldest due job has waited past its `startAt`, in milliseconds; 0 when none is due.

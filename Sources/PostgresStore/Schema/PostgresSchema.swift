@@ -216,6 +216,8 @@ enum PostgresSchema {
             """,
             "CREATE INDEX webhook_events_due ON webhook_events(next_attempt_at, id) WHERE state = 'pending'",
             "CREATE INDEX webhook_events_by_project ON webhook_events(project_id, id)",
+            // The failed events, counted by `jobsctl status` and the metrics without reading the delivered ones.
+            "CREATE INDEX webhook_events_failed ON webhook_events(id) WHERE state = 'failed'",
             """
             CREATE FUNCTION jobs_final_event() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN

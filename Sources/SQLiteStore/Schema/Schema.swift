@@ -268,6 +268,8 @@ enum Schema {
             // Due events oldest first, for claims; a project's events newest first, for listings.
             "CREATE INDEX webhook_events_due ON webhook_events(next_attempt_at) WHERE state = 'pending'",
             "CREATE INDEX webhook_events_by_project ON webhook_events(project_id, id)",
+            // The failed events, counted by `jobsctl status` and the metrics without reading the delivered ones.
+            "CREATE INDEX webhook_events_failed ON webhook_events(id) WHERE state = 'failed'",
             """
             CREATE TRIGGER jobs_final_event AFTER UPDATE OF status ON jobs
             WHEN (NEW.status = 'completed' OR NEW.status = 'failed' OR NEW.status = 'cancelled')
