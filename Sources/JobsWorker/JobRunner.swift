@@ -12,7 +12,8 @@ import Darwin
 ///
 /// The thread that calls ``run()`` claims: whenever a slot is free it claims up to that many due jobs of its
 /// actions in one atomic step (`scheduled` jobs whose `startAt` passed, oldest first, and `running` jobs whose
-/// worker's lease expired; a job of an action it has no program for is left for a worker that has one), and looks again at once while claims come back full, otherwise after ``WorkerConfiguration/pollInterval``.
+/// worker's lease expired, or whose worker, on this host, is gone: ``LeaseOwner``; a job of an action it has no
+/// program for is left for a worker that has one), and looks again at once while claims come back full, otherwise after ``WorkerConfiguration/pollInterval``.
 /// Each job then runs as a ``JobRun`` on its own thread, with its own store connection. Since claims are
 /// atomic in the store, any number of workers, in any number of processes, can share one store.
 ///
@@ -31,6 +32,8 @@ public final class JobRunner: @unchecked Sendable {
     let log: WorkerLog
     private let baseEnvironment: [String]
     private let onJobEnded: @Sendable () -> Void
+    /// ``WorkerConfiguration/owner`` read as a ``LeaseOwner``; `nil` for a name of another form.
+    private let ownLeaseOwner: LeaseOwner?
 
     private let state = NSCondition()
     private var runs: [Int64: JobRun] = [:]
@@ -54,6 +57,7 @@ public final class JobRunner: @unchecked Sendable {
         self.configuration = configuration
         self.connect = connect
         self.log = log
+        ownLeaseOwner = LeaseOwner(parsing: configuration.owner)
         let jobVariables = Set(JobRun.jobVariables)
         baseEnvironment = environment.filter { entry in
             let name = String(entry.prefix { $0 != "=" })
@@ -196,6 +200,7 @@ public final class JobRunner: @unchecked Sendable {
     /// Claims up to `limit` due jobs and starts a run for each; returns how many it claimed.
     private func claim(limit: Int, on store: any WorkerStore) throws -> Int {
         let now = JobsAPI.now()
+        try releaseLeasesOfGoneWorkers(on: store, now: now)
         // Within the bounds of WorkerConfiguration, this sum stays far from overflow.
         let claimed = try store.claimDueJobs(
             owner: configuration.owner, now: now, leaseUntil: now + configuration.lease.inMilliseconds, limit: limit,
@@ -216,6 +221,21 @@ public final class JobRunner: @unchecked Sendable {
             }
         }
         return claimed.count
+    }
+
+    /// Releases the unexpired leases of every worker of this host that is gone (``LeaseOwner/isGone(onHost:table:)``:
+    /// killed, crashed, its pid reused), so that the claim that follows takes its jobs over at once instead of
+    /// after the lease. One read of the lease owners (as many rows as jobs running), a check of `/proc` for each
+    /// owner of this host, and a write only for a gone one. A worker whose own name lacks its process's identity
+    /// (no `/proc`) leaves every lease to expire.
+    private func releaseLeasesOfGoneWorkers(on store: any WorkerStore, now: Int64) throws {
+        guard let own = ownLeaseOwner, own.process != nil else { return }
+        for name in try store.leaseOwners(now: now) where name != configuration.owner {
+            guard let owner = LeaseOwner(parsing: name), owner.isGone(onHost: own.host) else { continue }
+            for id in try store.releaseLeases(owner: name, now: now) {
+                log.write("job \(id): its worker \(name) is gone (same host); lease released, the job runs again now")
+            }
+        }
     }
 
     /// A run's thread: opens its own connection (``connectForRun(_:)``), runs the job, reports its end.

@@ -171,12 +171,10 @@ public struct WorkerConfiguration: Sendable {
         return "\(whole).\(fraction)"
     }
 
-    /// `HOST/PID/RANDOM`: tells workers apart in the store and the log, also across restarts that reuse a pid.
+    /// A ``LeaseOwner`` of this process: tells workers apart in the store and the log, also across restarts that
+    /// reuse a pid, and lets a worker on the same host tell that this one is gone.
     public static func uniqueOwner() -> String {
-        let host = hostName()
-        var generator = SystemRandomNumberGenerator()
-        let suffix = String(UInt32.random(in: 0...UInt32.max, using: &generator), radix: 16)
-        return "\(host)/\(getpid())/\(suffix)"
+        LeaseOwner.current().description
     }
 }
 

@@ -78,4 +78,22 @@ extension SQLJobStore {
                 Self.statements.releaseLease, [.integer(jobID), .text(owner)], decode: Self.decodeID) != nil
         }
     }
+
+    /// The owners of the leases unexpired at `now`, read with one range of the `jobs_leased` partial index.
+    @inlinable
+    public func leaseOwners(now: Int64) throws -> [String] {
+        try guarded("reading the lease owners") {
+            try connection.rows(Self.statements.leaseOwners, [.integer(now)]) { row in row.text(at: 0) }
+        }
+    }
+
+    /// Drops every lease of `owner` unexpired at `now` with one update; the ids of the jobs it held, in order.
+    @inlinable
+    public func releaseLeases(owner: String, now: Int64) throws -> [Int64] {
+        try guarded("releasing the leases of \(owner)") {
+            try connection.rows(
+                Self.statements.releaseOwnerLeases, [.text(owner), .integer(now)], decode: Self.decodeID
+            ).sorted()
+        }
+    }
 }

@@ -81,6 +81,12 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let finishJob: Query
     /// A `running` job without a lease is claimable at once (see ``claimDueJobs``).
     public let releaseLease: Query
+    /// The distinct owners of the unexpired leases at `?1` (ending at or after it): one range of `jobs_leased`,
+    /// as many rows as jobs running at the moment.
+    public let leaseOwners: Query
+    /// Drops every unexpired lease (at `?2`) of owner `?1`, a worker known to be gone, returning the jobs' ids:
+    /// they stay `running` without a lease, which the next claim takes over at once.
+    public let releaseOwnerLeases: Query
 
     // MARK: Administration
 
@@ -233,6 +239,14 @@ public final class SQLStatements<Query: Sendable>: Sendable {
             """
             UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ?1 AND status = 'running' AND lease_owner = ?2
+            RETURNING id
+            """)
+        leaseOwners = make(
+            "SELECT DISTINCT lease_owner FROM jobs WHERE status = 'running' AND lease_expires_at >= ?1")
+        releaseOwnerLeases = make(
+            """
+            UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL
+            WHERE status = 'running' AND lease_expires_at >= ?2 AND lease_owner = ?1
             RETURNING id
             """)
 

@@ -263,7 +263,7 @@ struct WorkerTests {
         #expect(try fixture.job(id) == cancelled)
     }
 
-    @Test func aKilledWorkersJobIsRunAgainByAnotherOnceItsLeaseExpires() throws {
+    @Test func aKilledWorkerOfAnotherHostsJobIsRunAgainOnceItsLeaseExpires() throws {
         let fixture = try WorkerFixture()
         // Each start is logged with the time it began (milliseconds, the clock the store's leases use). The first
         // run never ends by itself; the second one ends at once.
@@ -283,6 +283,10 @@ struct WorkerTests {
         // The dead worker can renew nothing more: the lease it left is final.
         let leaseExpiresAt = try #require(try fixture.leaseExpiresAt(id), "the running job has no lease")
         let firstProgram = try #require(pid_t(fixture.lines(of: "starts").first?.split(separator: " ")[1] ?? ""))
+        // As a worker of another host left it: the second worker cannot tell whether that one is gone.
+        let owner = try #require(try fixture.leaseOwner(id))
+        let elsewhere = "elsewhere" + owner.drop { $0 != "/" }
+        try fixture.setLeaseOwner(id, to: elsewhere)
         defer { kill(firstProgram, SIGKILL) }  // the killed worker's program: an orphan now, as after any crash
         try fixture.folder.write("second")
 
@@ -299,6 +303,76 @@ struct WorkerTests {
             "run again at \(secondStart), \(leaseExpiresAt - secondStart) ms before the dead worker's lease expired")
         try second.stop()
         #expect(second.logLines(forJob: id).first?.contains("taken over") == true, "\(second.log)")
+        #expect(!second.log.contains("is gone"), "\(second.log)")
+    }
+
+    /// A program that notes its start (`JOB_ID PID` in `starts`) and blocks until the file `go` exists.
+    static let blockedUntilGo = """
+        echo "$JOB_ID $$" >> "$DIR/starts"
+        while [ ! -e "$DIR/go" ]; do sleep 0.05; done
+        echo "$JOB_ID" >> "$DIR/done"
+        """
+
+    @Test func aKilledWorkersJobIsTakenOverAtOnceByAWorkerOfTheSameHostDespiteALongLease() throws {
+        let fixture = try WorkerFixture()
+        let arguments = ["--poll-seconds", "0.1", "--lease-seconds", "600"] + (try fixture.action(Self.blockedUntilGo))
+        let first = try fixture.stack.startWorker(arguments)
+        let id = try #require(try fixture.requestDeletion("grace@example.com")["jobId"]?.int)
+        #expect(eventually { fixture.lines(of: "starts").count == 1 })
+        let firstOwner = try #require(try fixture.leaseOwner(id))
+        // HOST/PID/RANDOM/START/BOOT-ID/PID-NAMESPACE: the worker's process, precisely.
+        let parts = firstOwner.split(separator: "/")
+        #expect(parts.count == 6 && parts[1] == "\(first.pid)", "\(firstOwner)")
+
+        first.send(SIGKILL)
+        #expect(first.waitForExit(timeout: patientTimeout) == 128 + SIGKILL)
+        let leaseExpiresAt = try #require(try fixture.leaseExpiresAt(id))
+        let firstProgram = try #require(pid_t(fixture.lines(of: "starts").first?.split(separator: " ")[1] ?? ""))
+        defer { kill(firstProgram, SIGKILL) }  // the killed worker's program: an orphan now, as after any crash
+
+        let second = try fixture.stack.startWorker(arguments)
+        // Within seconds, not the ten minutes the dead worker's lease still had to run.
+        #expect(eventually(timeout: patientTimeout) { fixture.lines(of: "starts").count == 2 }, "\(second.log)")
+        let secondOwner = try #require(try fixture.leaseOwner(id))
+        #expect(secondOwner != firstOwner)
+        #expect(Int64(Date.now.timeIntervalSince1970 * 1000) < leaseExpiresAt - 500_000)
+        try fixture.folder.write("go")
+        try fixture.waitForJob(id, status: "completed")
+        try second.stop()
+        let lines = second.logLines(forJob: id)
+        #expect(second.log.contains("job \(id): its worker \(firstOwner) is gone (same host); lease released"),
+                "\(second.log)")
+        #expect(lines.first?.contains("taken over") == true, "\(second.log)")
+        #expect(!second.log.contains("grace@example.com"))
+    }
+
+    @Test func aLiveWorkersJobIsNeverTakenByAnotherWorkerOfTheSameHost() throws {
+        let fixture = try WorkerFixture()
+        let arguments = ["--poll-seconds", "0.1", "--lease-seconds", "600", "--concurrency", "1"]
+            + (try fixture.action("[ \"$REFERENCE_ID\" = held@example.com ] || exit 0\n" + Self.blockedUntilGo))
+        let first = try fixture.stack.startWorker(arguments)
+        let held = try #require(try fixture.requestDeletion("held@example.com")["jobId"]?.int)
+        #expect(eventually { fixture.lines(of: "starts").count == 1 })
+        let firstOwner = try #require(try fixture.leaseOwner(held))
+
+        // The second worker claims (and first looks for gone workers) before each of these two jobs runs: it has
+        // seen the held job's owner, alive, at least twice by the time the second one is completed.
+        let second = try fixture.stack.startWorker(arguments)
+        for user in ["other-1@example.com", "other-2@example.com"] {
+            let id = try #require(try fixture.requestDeletion(user)["jobId"]?.int)
+            try fixture.waitForJob(id, status: "completed")
+        }
+        #expect(fixture.lines(of: "starts").count == 1)
+        #expect(try fixture.leaseOwner(held) == firstOwner)
+        #expect(!second.log.contains("is gone"), "\(second.log)")
+        #expect(second.logLines(forJob: held).isEmpty, "\(second.log)")
+
+        try fixture.folder.write("go")
+        try fixture.waitForJob(held, status: "completed")
+        try first.stop()
+        try second.stop()
+        #expect(fixture.lines(of: "done") == ["\(held)"])
+        #expect(first.logLines(forJob: held).last?.contains("running → completed") == true, "\(first.log)")
     }
 
     @Test func twoWorkersRacingOver200DueJobsRunEachExactlyOnce() throws {

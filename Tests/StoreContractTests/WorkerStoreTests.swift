@@ -311,6 +311,35 @@ struct WorkerStoreTests {
             #expect(running.count == 200)
         }
     }
+
+    @Test("the lease owners are those of unexpired leases; releasing an owner's leases frees only its unexpired jobs for the next claim", arguments: StoreKind.allCases)
+    func releasingTheLeasesOfAGoneOwner(kind: StoreKind) throws {
+        try ContractFixture.with(kind) { fixture in
+            let jobs = try (0..<4).map { try fixture.insertJob(userID: "user-\($0)", startAt: Self.now - 1000) }
+            let store = try fixture.connector.connectForAdministration(create: false)
+            #expect(try store.claim("gone", limit: 2).map(\.job.id) == [jobs[0].id, jobs[1].id])
+            #expect(try store.claim("alive", limit: 1).map(\.job.id) == [jobs[2].id])
+            // The last one's lease ends before the time of the read: an expired lease is the claim's already.
+            #expect(try store.claim("expired", until: Self.now + 1, limit: 1).map(\.job.id) == [jobs[3].id])
+            let later = Self.now + 2
+
+            #expect(try store.leaseOwners(now: later).sorted() == ["alive", "gone"])
+            #expect(try store.releaseLeases(owner: "gone", now: later) == [jobs[0].id, jobs[1].id])
+            for job in jobs.prefix(2) {
+                #expect(try fixture.lease(of: job.id) == Lease.unleased)
+                #expect(try fixture.admin.job(id: job.id)?.status == .running)
+            }
+            #expect(try fixture.lease(of: jobs[2].id) == Lease(owner: "alive", expiresAt: Self.leaseUntil))
+            #expect(try fixture.lease(of: jobs[3].id) == Lease(owner: "expired", expiresAt: Self.now + 1))
+            #expect(try store.leaseOwners(now: later) == ["alive"])
+            #expect(try store.releaseLeases(owner: "gone", now: later) == [])
+
+            // The released jobs and the expired one go to the next claim; the live owner's stays its own.
+            let taken = try store.claim("rescuer", at: later, until: later + 30_000).map(\.job.id)
+            #expect(taken == [jobs[0].id, jobs[1].id, jobs[3].id])
+            #expect(try fixture.lease(of: jobs[2].id) == Lease(owner: "alive", expiresAt: Self.leaseUntil))
+        }
+    }
 }
 
 extension WorkerStore {

@@ -23,6 +23,13 @@ public protocol WorkerStore: WorkerRegistry {
     /// Gives up the lease on a job still `running` under `owner`, so that the next worker takes it over at once
     /// (the job stays `running`: the state machine has no way back to `scheduled`). Returns whether it did.
     func releaseLease(jobID: Int64, owner: String) throws -> Bool
+
+    /// The distinct owners of the leases that have not expired at `now`: the workers that hold jobs.
+    func leaseOwners(now: Int64) throws -> [String]
+
+    /// Gives up every lease of `owner` not expired at `now`, for a worker known to be gone: its jobs stay
+    /// `running` without a lease, which the next claim takes over at once. Returns their ids, in order.
+    func releaseLeases(owner: String, now: Int64) throws -> [Int64]
 }
 
 /// A job a worker claimed, with what the worker needs to run it.

@@ -80,4 +80,26 @@ struct WorkerFixture {
         }
         return try stack.query(sql).first?["lease_expires_at"]?.int
     }
+
+    /// The name of the worker holding job `id` (the store's `lease_owner`); `nil` when the job has no lease.
+    func leaseOwner(_ id: Int64) throws -> String? {
+        let sql = "SELECT lease_owner FROM jobs WHERE id = \(id)"
+        if let database = stack.postgresDatabase {
+            let text = try database.server.psql(sql, database: database.name)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.isEmpty ? nil : text
+        }
+        return try stack.query(sql).first?["lease_owner"]?.string
+    }
+
+    /// Writes `owner` as the lease owner of job `id`, keeping its lease's end: what the store holds when a
+    /// worker of another host claimed the job.
+    func setLeaseOwner(_ id: Int64, to owner: String) throws {
+        let sql = "UPDATE jobs SET lease_owner = '\(owner)' WHERE id = \(id)"
+        if let database = stack.postgresDatabase {
+            _ = try database.server.psql(sql, database: database.name)
+        } else {
+            _ = try stack.query(sql)
+        }
+    }
 }

@@ -151,4 +151,24 @@ final class FakeWorkerStore: WorkerStore, @unchecked Sendable {
             return true
         }
     }
+
+    func leaseOwners(now: Int64) throws -> [String] {
+        lock.withLock {
+            Array(Set(rows.values.compactMap { row in (row.leaseExpiresAt ?? Int64.min) >= now ? row.owner : nil }))
+                .sorted()
+        }
+    }
+
+    func releaseLeases(owner: String, now: Int64) throws -> [Int64] {
+        lock.withLock {
+            var released: [Int64] = []
+            for var row in rows.values where row.owner == owner && (row.leaseExpiresAt ?? Int64.min) >= now {
+                row.owner = nil
+                row.leaseExpiresAt = nil
+                rows[row.job.id] = row
+                released.append(row.job.id)
+            }
+            return released.sorted()
+        }
+    }
 }
