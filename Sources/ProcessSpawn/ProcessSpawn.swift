@@ -89,6 +89,28 @@ package enum ProcessSpawn {
         return pid
     }
 
+    /// A pipe (read end, write end) whose descriptors are close-on-exec from the moment they exist, or `nil` with
+    /// `errno` set. `pipe` then `fcntl(FD_CLOEXEC)` leaves a moment in which another thread's spawn (or a library's
+    /// fork) inherits the pipe, and a child holding a write end keeps the reader from ever seeing its end. The
+    /// corresponding C function is `pipe2(O_CLOEXEC)`, which Swift's Glibc module does not declare (a GNU
+    /// extension, in glibc since 2.9): looked up at run time, with `pipe` and `fcntl` where it is missing.
+    package static func closeOnExecPipe() -> (read: Int32, write: Int32)? {
+        var descriptors: [Int32] = [-1, -1]
+        if let function = pipe2Function {
+            typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+            guard unsafeBitCast(function, to: Pipe2.self)(&descriptors, O_CLOEXEC) == 0 else { return nil }
+        } else {
+            guard pipe(&descriptors) == 0 else { return nil }
+            for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        }
+        return (descriptors[0], descriptors[1])
+    }
+
+    // A function's address, set once: safe to share.
+    nonisolated(unsafe) private static let pipe2Function: UnsafeMutableRawPointer? = {
+        dlsym(dlopen(nil, RTLD_NOW), "pipe2")
+    }()
+
     /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), which Swift's Glibc module does not declare (a GNU
     /// extension): looked up at run time. It closes, in the child, every descriptor from `lowest` on, including
     /// those other threads opened without close-on-exec at that moment. Without it (an older glibc), only

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 
+import ProcessSpawn
+
 /// A pipe whose descriptors are closed on exec (the program gets its end through `dup2` only), each end closed
 /// exactly once: by ``closeRead()``/``closeWrite()`` or, at the latest, when the value goes away. Closing a
 /// descriptor twice could close another thread's file that took its number in between.
@@ -12,11 +14,10 @@ final class ProcessPipe {
     private(set) var write: Int32
 
     init() throws(WorkerError) {
-        var descriptors: [Int32] = [0, 0]
-        guard pipe(&descriptors) == 0 else { throw WorkerError.system("pipe") }
-        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-        read = descriptors[0]
-        write = descriptors[1]
+        // Close-on-exec at once: the worker's run threads spawn actions while others make their pipes.
+        guard let descriptors = ProcessSpawn.closeOnExecPipe() else { throw WorkerError.system("pipe2") }
+        read = descriptors.read
+        write = descriptors.write
     }
 
     deinit {
