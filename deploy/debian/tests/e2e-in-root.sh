@@ -152,12 +152,11 @@ EOF
     stop_services
     local before after backup
     before=$(as_service jobsctl job list --project "$project")
-    # The store as the previous release (schema 4) left it: schema 5's changes undone, so that the upgrade migrates.
-    [[ $(sqlite3 $store 'PRAGMA user_version') == 5 ]] || fail "this test undoes schema 5; the store is at another"
-    runuser -u jobs-api -- sqlite3 -bail $store "BEGIN;" "ALTER TABLE api_keys DROP COLUMN expires_at;" \
-        "DROP INDEX jobs_finished;" \
-        "CREATE INDEX jobs_finished ON jobs(project_id, position, updated_at) WHERE status = 'completed' OR status = 'failed' OR status = 'cancelled';" \
-        "PRAGMA user_version = 4;" "COMMIT;" >/dev/null
+    # The store as the previous release (schema 7) left it: schema 8's changes (webhooks) undone, so that the
+    # upgrade migrates.
+    [[ $(sqlite3 $store 'PRAGMA user_version') == 8 ]] || fail "this test undoes schema 8; the store is at another"
+    runuser -u jobs-api -- sqlite3 -bail $store "BEGIN;" "DROP TRIGGER jobs_final_event;" \
+        "DROP TABLE webhook_events;" "DROP TABLE webhooks;" "PRAGMA user_version = 7;" "COMMIT;" >/dev/null
     apt-get install -y -qq "$next_deb" >/tmp/apt-upgrade.log 2>&1 || fail "upgrade: $(cat /tmp/apt-upgrade.log)"
     grep '^jobs-api:' /tmp/apt-upgrade.log >&2
     backup=$(sed -n 's/^jobs-api: backed up .* to \(.*\) before migrating.*/\1/p' /tmp/apt-upgrade.log)
