@@ -267,7 +267,8 @@ extension SQLJobStore {
     /// the lock every creation and import in the project takes first (SQLite's write lock, PostgreSQL's row lock
     /// on the project), so the active-job read that follows sees every job stored before and none can be stored
     /// until the commit: an active job with the same action and reference id means a conflict, and the
-    /// transaction rolls back (no position is used up). The `jobs_one_active` unique index backs the read.
+    /// transaction rolls back (no position is used up). On PostgreSQL the `jobs_one_active` unique index backs
+    /// the read; SQLite's single writer makes the read and the insert one step (its schema version 7).
     @inlinable
     func insert(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
         try refusableWrite("creating a job for project \(projectID)") {

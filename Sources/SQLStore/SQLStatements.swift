@@ -323,8 +323,9 @@ public struct SQLDialect: Sendable {
     /// whatever the offset (the project's jobs in id order hold the positions after its `position_base` with no
     /// gap). An offset past the end, however large, gives no rows, not an error.
     public var jobsPage: String
-    /// The id of project `?1`'s active job with action `?2` and reference id `?3`; the condition repeats
-    /// `jobs_one_active`'s own, in the form the engine's planner matches to that partial index.
+    /// The id of project `?1`'s active job with action `?2` and reference id `?3`: PostgreSQL's condition repeats
+    /// `jobs_one_active`'s own, in the form its planner matches to that partial index; SQLite reads the user's
+    /// jobs from `jobs_by_reference`.
     public var activeJobID: String
     /// Claims up to `?4` due jobs for owner `?1` at time `?2` with a lease until `?3`, in one statement that
     /// never hands one job to two claims, among the actions in `?5` (``SQLJobStore/actionList(_:)``). Returns

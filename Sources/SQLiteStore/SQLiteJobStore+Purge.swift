@@ -4,7 +4,8 @@ import JobsCore
 extension SQLiteJobStore {
     /// One project's batch of ``purgeFinishedJobs(before:limit:)``, under the transaction's write lock.
     ///
-    /// The candidates come from `jobs_finished` in position order; P is the highest one taken. The `s` jobs that
+    /// The candidates come from `jobs_by_status` in id order, which is position order; P is the highest position
+    /// taken. The `s` jobs that
     /// survive at or below P (active ones, or finished at or after `before`) move, highest first, to P, P − 1, …
     /// P − s + 1, keeping their order; `position_base` becomes P − s. Moving the highest first means each target
     /// position is free when it is taken, so the unique index never sees a duplicate. The work is the batch plus
@@ -12,10 +13,11 @@ extension SQLiteJobStore {
     public func purgeBatch(projectID: Int64, before: Int64, limit: Int) throws -> Int {
         let candidates = try connection.rows(
             SQL.purgeCandidates, [.integer(projectID), .integer(before), .integer(Int64(limit))]
-        ) { $0.int64(at: 0) }
-        guard let highest = candidates.last else { return 0 }
+        ) { (id: $0.int64(at: 0), position: $0.int64(at: 1)) }
+        guard let last = candidates.last else { return 0 }
+        let highest = last.position
         let deleted = try connection.rows(
-            SQL.purgeDelete, [.integer(projectID), .integer(before), .integer(highest)]
+            SQL.purgeDelete, [.integer(projectID), .integer(before), .integer(last.id)]
         ) { $0.int64(at: 0) }
         guard deleted.count == candidates.count else {
             // Both read the same rows under the same write lock; a difference means a broken index.

@@ -27,9 +27,11 @@ extension SQLiteJobStore {
             WHERE project_id = ?1 AND position > (SELECT position_base FROM projects WHERE id = ?1) + ?3
             ORDER BY position LIMIT ?2
             """,
+        // The user's jobs (`jobs_by_reference`, named: the status test must not lead the planner to the far
+        // longer range of `jobs_by_status`), then their action and status from the rows.
         activeJobID: """
-            SELECT id FROM jobs
-            WHERE project_id = ?1 AND action = ?2 AND reference_id = ?3
+            SELECT id FROM jobs INDEXED BY jobs_by_reference
+            WHERE project_id = ?1 AND reference_id = ?3 AND action = ?2
                 AND (status = 'scheduled' OR status = 'running')
             """,
         // The write lock is taken before the candidates are read, so two claims never pick the same job. Three
@@ -72,39 +74,48 @@ extension SQLiteJobStore {
             SELECT \(SQLStatements<SQLiteQuery>.projectColumns) FROM projects WHERE ?1 IS NULL OR org_id = ?1
             ORDER BY id
             """,
-        jobsAfter: """
-            SELECT \(SQLStatements<SQLiteQuery>.jobColumns) FROM jobs
-            WHERE project_id = ?1 AND id > ?2 AND (?3 IS NULL OR status = ?3)
-            ORDER BY id LIMIT ?4
-            """,
+        // One range of `jobs_by_status` per status after id `?2`, each read in id order up to the limit (a status
+        // other than `?3`, when given, reads nothing), merged.
+        jobsAfter: JobStatus.allCases.map { status in
+            """
+            SELECT \(SQLStatements<SQLiteQuery>.jobColumns) FROM (
+                SELECT \(SQLStatements<SQLiteQuery>.jobColumns) FROM jobs
+                WHERE project_id = ?1 AND status = '\(status.rawValue)' AND id > ?2
+                    AND (?3 IS NULL OR ?3 = '\(status.rawValue)')
+                ORDER BY id LIMIT ?4
+            ) AS \(status.rawValue)
+            """
+        }.joined(separator: "\nUNION ALL\n") + "\nORDER BY id LIMIT ?4",
         purgeCount: """
             SELECT count(*) FROM jobs
             WHERE (status = 'completed' OR status = 'failed' OR status = 'cancelled')
                 AND coalesce(updated_at, created_at) < ?1
             """,
-        // One pass over the table: no index holds every job's status (one would cost every insert and status
-        // change more than the occasional monitoring reading costs; docs/MONITORING.md).
+        // One pass over `jobs_by_status` (docs/MONITORING.md).
         jobsByStatus: "SELECT status, count(*) FROM jobs GROUP BY status")
 
     /// The statements only the SQLite store runs: its schema version and its purge.
     enum SQL {
         static let schemaVersion = SQLiteQuery("PRAGMA user_version")
-        /// Purge, per project: the finished jobs ended before `?2`, lowest positions first (`jobs_finished`, whose
-        /// condition the status test repeats). A job imported finished without an `updated_at` ended, as far as
-        /// anyone knows, when it was created; the index holds both times, so the test reads no table row.
+        /// Purge, per project: up to `?3` finished jobs ended before `?2`, lowest ids (so lowest positions) first,
+        /// as id and position: the three finished statuses' ranges of `jobs_by_status`, each read in id order up
+        /// to the limit, merged. A job imported finished without an `updated_at` ended, as far as anyone knows,
+        /// when it was created.
         static let purgeCandidates = SQLiteQuery(
-            """
-                SELECT position FROM jobs
-                WHERE project_id = ?1 AND (status = 'completed' OR status = 'failed' OR status = 'cancelled')
-                    AND coalesce(updated_at, created_at) < ?2
-                ORDER BY position LIMIT ?3
-                """)
-        /// Exactly the candidates up to position `?3`: every finished job ended before `?2` at or below it.
+            ["completed", "failed", "cancelled"].map { status in
+                """
+                SELECT id, position FROM (
+                    SELECT id, position FROM jobs
+                    WHERE project_id = ?1 AND status = '\(status)' AND coalesce(updated_at, created_at) < ?2
+                    ORDER BY id LIMIT ?3
+                ) AS \(status)
+                """
+            }.joined(separator: "\nUNION ALL\n") + "\nORDER BY id LIMIT ?3")
+        /// Exactly the candidates up to id `?3`: every finished job ended before `?2` at or below it.
         static let purgeDelete = SQLiteQuery(
             """
                 DELETE FROM jobs
-                WHERE project_id = ?1 AND position <= ?3
-                    AND (status = 'completed' OR status = 'failed' OR status = 'cancelled')
+                WHERE project_id = ?1 AND status IN ('completed', 'failed', 'cancelled') AND id <= ?3
                     AND coalesce(updated_at, created_at) < ?2
                 RETURNING id
                 """)

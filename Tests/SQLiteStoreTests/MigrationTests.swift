@@ -125,10 +125,7 @@ struct MigrationTests {
                 "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name"
             ) { $0.text(at: 0) }
             #expect(
-                indexes == [
-                    "jobs_by_position", "jobs_by_project", "jobs_by_reference", "jobs_by_status", "jobs_due",
-                    "jobs_finished", "jobs_leased", "jobs_one_active",
-                ])
+                indexes == ["jobs_by_position", "jobs_by_reference", "jobs_by_status", "jobs_due", "jobs_leased"])
             // Positions 1, 2, … per project in id order; each project's last position is its job count.
             for project in before.projects {
                 let positions = try admin.connection.rows(

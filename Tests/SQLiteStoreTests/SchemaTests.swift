@@ -180,19 +180,15 @@ struct SchemaTests {
         ("get job", SQLiteJobStore.statements.jobInProject.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("cancel job", SQLiteJobStore.statements.cancelJob.text, "SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)"),
         ("active job", SQLiteJobStore.statements.activeJobID.text,
-            "SEARCH jobs USING INDEX jobs_one_active (project_id=? AND action=? AND reference_id=?)"),
+            "SEARCH jobs USING INDEX jobs_by_reference (project_id=? AND reference_id=?)"),
         ("principal", SQLiteJobStore.statements.principal.text, "USING INDEX sqlite_autoindex_api_keys_1 (key_hash=?)"),
         ("project", SQLiteJobStore.statements.projectInOrganization.text,
             "USING INDEX sqlite_autoindex_projects_1 (project_key=?)"),
         ("next position", SQLiteJobStore.statements.takePosition.text, "SEARCH projects USING INTEGER PRIMARY KEY (rowid=?)"),
-        ("purge candidates", SQLiteJobStore.SQL.purgeCandidates.text,
-            "SEARCH jobs USING INDEX jobs_finished (project_id=?)"),
         ("purge delete", SQLiteJobStore.SQL.purgeDelete.text,
-            "SEARCH jobs USING INDEX jobs_finished (project_id=? AND position<?)"),
+            "SEARCH jobs USING INDEX jobs_by_status (project_id=? AND status=? AND rowid<?)"),
         ("purge survivors", SQLiteJobStore.SQL.purgeSurvivors.text,
             "SEARCH jobs USING COVERING INDEX jobs_by_position (project_id=? AND position<?)"),
-        ("admin job list", SQLiteJobStore.statements.jobsAfter.text,
-            "SEARCH jobs USING INDEX jobs_by_project (project_id=? AND id>?)"),
     ]
 
     /// The API's writes, with the temporary b-trees SQLite may build for them: one for `RETURNING`, one for the
@@ -225,16 +221,20 @@ struct SchemaTests {
     /// Several statuses: each branch reads its own range of `jobs_by_status` in id order, up to offset plus
     /// limit entries, so a first page reads a page per status however many jobs match; the merge sorts only
     /// what the branches read (the temporary b-trees are the merge's, never the table's).
-    @Test("a page of several statuses reads one bounded range of jobs_by_status per status")
-    func severalStatusesPlan() throws {
+    @Test(
+        "a page of several statuses, the purge's candidates and the administrator's list read one bounded range of jobs_by_status per status",
+        arguments: [
+            (SQLiteJobStore.statements.jobsOfStatuses.text, "(project_id=? AND status=?)", JobStatus.allCases.count),
+            (SQLiteJobStore.SQL.purgeCandidates.text, "(project_id=? AND status=?)", 3),
+            (SQLiteJobStore.statements.jobsAfter.text, "(project_id=? AND status=? AND rowid>?)", JobStatus.allCases.count),
+        ])
+    func mergedRangesPlan(sql: String, search: String, branches: Int) throws {
         try StoreFixture.with { fixture in
-            let details = try fixture.admin.connection.rows(
-                "EXPLAIN QUERY PLAN " + SQLiteJobStore.statements.jobsOfStatuses.text
-            ) { $0.text(at: 3) }
+            let details = try fixture.admin.connection.rows("EXPLAIN QUERY PLAN " + sql) { $0.text(at: 3) }
             #expect(details.first == "MERGE (UNION ALL)", "\(details)")
             #expect(
-                details.filter { $0 == "SEARCH jobs USING INDEX jobs_by_status (project_id=? AND status=?)" }.count
-                    == JobStatus.allCases.count, "\(details)")
+                details.filter { $0.hasPrefix("SEARCH jobs USING") && $0.hasSuffix("INDEX jobs_by_status " + search) }
+                    .count == branches, "\(details)")
             #expect(!details.contains { $0.hasPrefix("SCAN jobs") }, "\(details)")
         }
     }
