@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 ensure_swift
-ensure_packages python3-prometheus-client python3-venv
+ensure_packages python3-prometheus-client python3-venv openssl
 
 # The webhook tests' receiver verifies deliveries with the standardwebhooks library (PyPI), in .venv-test/ at the
 # repository's root (shared with deploy/schemathesis.sh), installed when missing.

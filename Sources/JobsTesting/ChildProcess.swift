@@ -102,12 +102,10 @@ struct CloseOnExecPipe {
     let write: Int32
 
     init() throws {
-        var descriptors: [Int32] = [0, 0]
-        guard pipe(&descriptors) == 0 else {
-            throw JobsTestingError("pipe: \(String(cString: strerror(errno)))")
+        guard let descriptors = ProcessSpawn.closeOnExecPipe() else {
+            throw JobsTestingError("pipe2: \(String(cString: strerror(errno)))")
         }
-        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-        read = descriptors[0]
-        write = descriptors[1]
+        read = descriptors.read
+        write = descriptors.write
     }
 }

@@ -19,18 +19,33 @@ package final class WebhookReceiver: @unchecked Sendable {
     /// The receiver's port on 127.0.0.1.
     package private(set) var port: UInt16 = 0
 
-    /// Starts the receiver script at `script`; it verifies with `secrets`.
-    package init(script: String, secrets: [String]) throws {
+    /// Whether it speaks HTTPS, with a self-signed certificate no client trusts.
+    package let selfSignedTLS: Bool
+
+    /// Starts the receiver script at `script`; it verifies with `secrets`. With `selfSignedTLS`, it answers
+    /// HTTPS only, with a certificate for 127.0.0.1 that `openssl` signs with its own key.
+    package init(script: String, secrets: [String], selfSignedTLS: Bool = false) throws {
         directory = try TemporaryDirectory(prefix: "jobs-webhook-receiver")
         self.script = script
+        self.selfSignedTLS = selfSignedTLS
         try setSecrets(secrets)
+        if selfSignedTLS {
+            let made = try Command.run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory.appending("tls.key"),
+                    "-out", directory.appending("tls.crt"),
+                ])
+            guard made.succeeded else { throw JobsTestingError("openssl req: \(made.errorOutput)") }
+        }
         try start(port: nil)
     }
 
     deinit { stop() }
 
     /// The URL deliveries go to.
-    package var url: String { "http://127.0.0.1:\(port)/hook" }
+    package var url: String { "\(selfSignedTLS ? "https" : "http")://127.0.0.1:\(port)/hook" }
 
     /// The Python that runs the receiver: `JOBS_TEST_PYTHON`, else `.venv-test/bin/python3` of the repository.
     static func python() -> String {

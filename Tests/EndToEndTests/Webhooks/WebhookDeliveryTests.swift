@@ -75,6 +75,29 @@ struct WebhookDeliveryTests {
         #expect(!worker.log.contains(setup.secret.dropFirst(6)))
     }
 
+    /// TLS certificates are verified: a receiver whose certificate no authority signed gets no delivery (not even
+    /// the request), the event stays pending with the reason, and nothing of it reaches the receiver's log.
+    @Test func aReceiverWithAnUntrustedCertificateGetsNothing() throws {
+        let fixture = try WorkerFixture()
+        let receiver = try WebhookReceiver(script: Self.script, secrets: [], selfSignedTLS: true)
+        #expect(receiver.url.hasPrefix("https://"))
+        let set = try #require(try fixture.stack.jobsctl(["webhook", "set", "--project", fixture.projectKey, receiver.url]).first)
+        try receiver.setSecrets([try #require(set["secret"]?.string)])
+        let worker = try fixture.stack.startWorker(
+            try fixture.action("exit 0") + ["--poll-seconds", "0.2", "--webhook-first-retry-seconds", "0.2"])
+        _ = try fixture.requestDeletion("ok-tls")
+        var events: [JSONValue] = []
+        #expect(eventually(timeout: 30) {
+            events = (try? fixture.stack.jobsctl(["webhook", "deliveries", "--project", fixture.projectKey])) ?? []
+            return events.count == 1 && (events[0]["attempts"]?.int ?? 0) >= 2
+        }, "\(worker.log)")
+        #expect(events.first?["state"]?.string == "pending")
+        let error = events.first?["lastError"]?.string ?? ""
+        #expect(error.contains("certificate") || error.contains("SSL"), "\(events)")
+        #expect(receiver.received.isEmpty, "\(receiver.received)")
+        try worker.stop()
+    }
+
     @Test func fiveHundredThreeTimesThenOKGetsTheSameIDFourTimesThenNothing() throws {
         let setup = try Setup()
         try setup.receiver.setResponses(["500", "500", "500"])

@@ -4,11 +4,12 @@ with a copy of our code) and logs it as one JSON line.
 
 Usage: webhook-receiver.py FOLDER. FOLDER/secrets holds the whsec_ secrets, one per line (read at each request);
 FOLDER/responses the statuses to answer, one per line, consumed in order (200 once it is empty; "hang" holds the
-request without answering). Writes its port to FOLDER/port, and one line per request to FOLDER/received:
+request without answering). With FOLDER/tls.crt and FOLDER/tls.key, it speaks HTTPS with that certificate. Writes its port to FOLDER/port, and one line per request to FOLDER/received:
 {"id","timestamp","body","verifiedBy":[indexes of the secrets that verify],"tamperedVerifies":bool,"answered"}.
 """
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -86,6 +87,10 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 0), Handler)
 server.daemon_threads = True
+if os.path.exists(path("tls.crt")):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(path("tls.crt"), path("tls.key"))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(path("port.tmp"), "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(path("port.tmp"), path("port"))
