@@ -112,6 +112,27 @@ struct MonitoringTests {
         _ = jobID
     }
 
+    /// The shipped site opens the monitoring pages to 127.0.0.1 and ::1 only: a client from another address (here
+    /// 127.0.0.2, a loopback address that is not 127.0.0.1, so the test needs no second host) gets nginx's JSON
+    /// 403, and the app never sees the request.
+    @Test func anotherAddressIsRefusedTheMonitoringPages() throws {
+        let fixture = try WorkerFixture()
+        for page in ["/jobs-api/ping", "/jobs-api/status", "/jobs-api/metrics"] {
+            let refused = try Command.run(
+                "/usr/bin/curl",
+                ["-sS", "--interface", "127.0.0.2", "-w", "\n%{http_code}", "http://127.0.0.1:\(fixture.stack.port)\(page)"])
+            #expect(refused.succeeded, "\(refused.errorOutput)")
+            let lines = refused.output.split(separator: "\n")
+            #expect(lines.last == "403", "\(page): \(refused.output)")
+            #expect(try JSONValue(parsing: String(lines.first ?? ""))["error"]?.string == "Forbidden", "\(refused.output)")
+            // The same page from 127.0.0.1 answers.
+            #expect(try fixture.client.get(page).status == 200)
+        }
+        // nginx refused them: the app answered no 403.
+        let status = try JSONValue(parsing: try fixture.client.get("/jobs-api/status").text)
+        #expect(status["requestsByStatus"]?["403"] == nil, "\(status)")
+    }
+
     @Test func aWorkerIsSeenWhileItRunsAgesOutWhenKilledAndLeavesWhenStopped() throws {
         let fixture = try WorkerFixture()
         let job = try fixture.requestDeletion("watched@example.com")
