@@ -32,6 +32,16 @@ extension SQLJobStore {
         }
     }
 
+    /// Sets or removes the organization's active-job limit in one update.
+    @inlinable
+    public func setActiveJobLimit(organizationID: Int64, limit: Int64?) throws -> Organization? {
+        try guarded("setting the active-job limit of organization \(organizationID)") {
+            try connection.firstRow(
+                Self.statements.setActiveJobLimit, [.integer(organizationID), limit.map(SQLValue.integer) ?? .null],
+                decode: Self.decodeOrganization)
+        }
+    }
+
     /// Stores a key's hash and hint for the organization. Throws `.conflict` when a key with this hash exists
     /// already and `.invalid` when the organization does not exist.
     @inlinable
@@ -201,7 +211,7 @@ extension SQLJobStore {
     /// or `running` job follows the same one-active-job rule as ``createJob(_:projectID:)``.
     @inlinable
     public func importJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
-        try insert(job, projectID: projectID)
+        try insert(job, projectID: projectID, enforcingLimit: false)
     }
 
     /// Stores every job, in order, in one write transaction: the project's next positions taken at once (and with

@@ -210,7 +210,7 @@ extension SQLJobStore {
     ) throws -> IdempotentOutcome<CreateOutcome> {
         try guarded("creating a job for project \(projectID) under an idempotency key") {
             try idempotently(idempotency, response: response) {
-                try insertSteps(job, projectID: projectID, refusingInPlace: true)
+                try insertSteps(job, projectID: projectID, refusingInPlace: true, enforcingLimit: true)
             }
         }
     }
@@ -260,7 +260,7 @@ extension SQLJobStore {
     /// (``insert(_:projectID:)``).
     @inlinable
     public func createJob(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
-        try insert(job, projectID: projectID)
+        try insert(job, projectID: projectID, enforcingLimit: true)
     }
 
     /// Inserts `job` at the project's next position in one write transaction. Taking the position first takes
@@ -269,10 +269,13 @@ extension SQLJobStore {
     /// until the commit: an active job with the same action and reference id means a conflict, and the
     /// transaction rolls back (no position is used up). On PostgreSQL the `jobs_one_active` unique index backs
     /// the read; SQLite's single writer makes the read and the insert one step (its schema version 7).
+    ///
+    /// With `enforcingLimit` (a creation, not an import), an active job is refused while the project's
+    /// organization holds its ``Organization/activeJobLimit`` of active jobs already (read under the same lock).
     @inlinable
-    func insert(_ job: NewJob, projectID: Int64) throws -> CreateOutcome {
+    func insert(_ job: NewJob, projectID: Int64, enforcingLimit: Bool) throws -> CreateOutcome {
         try refusableWrite("creating a job for project \(projectID)") {
-            try insertSteps(job, projectID: projectID, refusingInPlace: false)
+            try insertSteps(job, projectID: projectID, refusingInPlace: false, enforcingLimit: enforcingLimit)
         }
     }
 
@@ -280,23 +283,36 @@ extension SQLJobStore {
     /// ``Refusal`` (rolling back), or with `refusingInPlace` gives the position back and returns it, so that the
     /// transaction may still commit what else it wrote.
     @inlinable
-    func insertSteps(_ job: NewJob, projectID: Int64, refusingInPlace: Bool) throws -> CreateOutcome {
+    func insertSteps(_ job: NewJob, projectID: Int64, refusingInPlace: Bool, enforcingLimit: Bool) throws
+        -> CreateOutcome
+    {
         do {
             guard
-                let position = try connection.firstRow(
-                    Self.statements.takePosition, [.integer(projectID)], decode: Self.decodeID)
+                let (position, limit) = try connection.firstRow(
+                    Self.statements.takePosition, [.integer(projectID)],
+                    decode: { row in (row.int64(at: 0), row.optionalInt64(at: 1)) })
             else {
                 throw StoreError(.invalid, "No project with id \(projectID)")
             }
+            var refusal: CreateOutcome?
             if job.status.isCancellable,
                 let existingID = try connection.firstRow(
                     Self.statements.activeJobID,
                     [.integer(projectID), .text(job.action.rawValue), .text(job.referenceID)], decode: Self.decodeID)
             {
-                guard refusingInPlace else { throw Refusal(CreateOutcome.conflict(existingJobID: existingID)) }
+                refusal = .conflict(existingJobID: existingID)
+            } else if job.status.isCancellable, enforcingLimit, let limit,
+                try connection.firstRow(
+                    Self.statements.activeJobsInOrganization, [.integer(projectID), .integer(limit)],
+                    decode: Self.decodeID) ?? 0 >= limit
+            {
+                refusal = .limitReached(limit: limit)
+            }
+            if let refusal {
+                guard refusingInPlace else { throw Refusal(refusal) }
                 _ = try connection.firstRow(
                     Self.statements.takePositions, [.integer(projectID), .integer(-1)], decode: Self.decodeID)
-                return .conflict(existingJobID: existingID)
+                return refusal
             }
             guard
                 let created = try connection.firstRow(

@@ -37,10 +37,12 @@ extension SQLJobStore {
             createdAt: row.int64(at: 3), revokedAt: row.optionalInt64(at: 4), expiresAt: row.optionalInt64(at: 5))
     }
 
-    /// An organization from `id, name, created_at`.
+    /// An organization from ``SQLStatements/organizationColumns``.
     @inlinable
     public static func decodeOrganization(_ row: Connection.Row) -> Organization {
-        Organization(id: row.int64(at: 0), name: row.text(at: 1), createdAt: row.int64(at: 2))
+        Organization(
+            id: row.int64(at: 0), name: row.text(at: 1), createdAt: row.int64(at: 2),
+            activeJobLimit: row.optionalInt64(at: 3))
     }
 
     /// The first column as an integer.

@@ -12,6 +12,8 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public static var projectColumns: String { "id, org_id, project_key, name, created_at" }
     /// The columns of an API key, in the order ``SQLJobStore/decodeAPIKey(_:)`` reads them.
     public static var apiKeyColumns: String { "id, org_id, hint, created_at, revoked_at, expires_at" }
+    /// The columns of an organization, in the order ``SQLJobStore/decodeOrganization(_:)`` reads them.
+    public static var organizationColumns: String { "id, name, created_at, active_job_limit" }
 
     // MARK: API
 
@@ -43,9 +45,13 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     /// One statement, so that of many concurrent cancels exactly one finds the job still active. A cancelled job
     /// holds no lease: its worker's next renewal or finish finds it gone.
     public let cancelJob: Query
-    /// The next position of project `?1`; it takes the write lock (SQLite) or the project's row lock
-    /// (PostgreSQL), which every creation in the project takes first.
+    /// The next position of project `?1`, and its organization's active-job limit (`NULL`: none); it takes the
+    /// write lock (SQLite) or the project's row lock (PostgreSQL), which every creation in the project takes
+    /// first.
     public let takePosition: Query
+    /// How many active jobs the organization of project `?1` holds, counted up to `?2`: two ranges of
+    /// `jobs_by_status` per project of the organization, each read no further than the limit.
+    public let activeJobsInOrganization: Query
     /// `?2` positions of project `?1` at once, for an import in one transaction: the last one comes back.
     public let takePositions: Query
     /// ``insertJob`` for an import, which needs only the id back.
@@ -96,6 +102,8 @@ public final class SQLStatements<Query: Sendable>: Sendable {
     public let organization: Query
     /// Every organization, in id order.
     public let organizations: Query
+    /// Sets the active-job limit of organization `?1` to `?2` (`NULL`: none), returning the organization.
+    public let setActiveJobLimit: Query
     /// Inserts a key of organization `?1` with hash `?2` and hint `?3`, created at `?4`.
     public let insertAPIKey: Query
     /// The keys of organization `?1`, in id order.
@@ -194,7 +202,19 @@ public final class SQLStatements<Query: Sendable>: Sendable {
             RETURNING \(jobColumns)
             """)
         takePosition = make(
-            "UPDATE projects SET last_position = last_position + 1 WHERE id = ?1 RETURNING last_position")
+            """
+            UPDATE projects SET last_position = last_position + 1 WHERE id = ?1
+            RETURNING last_position, (SELECT active_job_limit FROM organizations WHERE organizations.id = projects.org_id)
+            """)
+        activeJobsInOrganization = make(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM jobs
+                WHERE project_id IN (SELECT id FROM projects WHERE org_id = (SELECT org_id FROM projects WHERE id = ?1))
+                    AND status IN ('scheduled', 'running')
+                LIMIT ?2
+            ) AS active
+            """)
         takePositions = make(
             "UPDATE projects SET last_position = last_position + ?2 WHERE id = ?1 RETURNING last_position")
         let insert = """
@@ -251,9 +271,11 @@ public final class SQLStatements<Query: Sendable>: Sendable {
             """)
 
         insertOrganization = make(
-            "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING id, name, created_at")
-        organization = make("SELECT id, name, created_at FROM organizations WHERE id = ?1")
-        organizations = make("SELECT id, name, created_at FROM organizations ORDER BY id")
+            "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING \(Self.organizationColumns)")
+        organization = make("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?1")
+        organizations = make("SELECT \(Self.organizationColumns) FROM organizations ORDER BY id")
+        setActiveJobLimit = make(
+            "UPDATE organizations SET active_job_limit = ?2 WHERE id = ?1 RETURNING \(Self.organizationColumns)")
         insertAPIKey = make(
             """
             INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, ?4)

@@ -53,6 +53,9 @@ struct JobCommand: ParsableCommand {
                 Output.job(job)
             case .conflict(let existing):
                 throw CLIError("a deletion job for this user is already scheduled or running (jobId \(existing))")
+            case .limitReached(let limit):
+                throw CLIError(
+                    "the project's organization has \(limit) scheduled or running jobs, its limit (jobsctl org set-limit)")
             }
         }
     }

@@ -90,11 +90,15 @@ enum Output {
 /// `{"createdAt","name","orgId"}`.
 struct OrganizationOutput: Encodable {
     let orgId: Int64, name: String, createdAt: Int64
+    /// Absent when the organization has no limit.
+    let activeJobLimit: Int64?
 }
 
 extension OrganizationOutput {
     init(_ organization: Organization) {
-        self.init(orgId: organization.id, name: organization.name, createdAt: organization.createdAt)
+        self.init(
+            orgId: organization.id, name: organization.name, createdAt: organization.createdAt,
+            activeJobLimit: organization.activeJobLimit)
     }
 }
 

@@ -23,7 +23,7 @@ struct StatusCommandTests {
         #expect(result.status == 0, "\(result.errorOutput)")
         let json = try JSONValue(parsing: result.output)
         #expect(json["healthy"] == JSONValue.bool(true))
-        #expect(json["schemaVersion"]?.int == (cli.isFile ? 8 : 5))
+        #expect(json["schemaVersion"]?.int == (cli.isFile ? 9 : 6))
         #expect(json["engine"]?.string == (cli.isFile ? "sqlite" : "postgresql"))
         #expect(json["jobs"]?["scheduled"]?.int == 1)
         #expect(json["jobs"]?["completed"]?.int == 0)

@@ -29,18 +29,23 @@ struct MigrationTests {
 
         let key = APIKey.generate()
         for (index, name) in ["Acme", "Globex"].enumerated() {
-            let organization = try store.createOrganization(name: name, at: Int64(index))
+            // As a program of schema version 1 stored it (the current columns include active_job_limit).
+            let organizationID = try #require(
+                try store.connection.firstRow(
+                    "INSERT INTO organizations (name, created_at) VALUES (?1, ?2) RETURNING id",
+                    [.text(name), .integer(Int64(index))]
+                ) { $0.int64(at: 0) })
             // Keys as a program of schema version 1 stored them (the current columns include expires_at).
             let active = index == 0 ? key : APIKey.generate()
             try store.connection.run(
                 "INSERT INTO api_keys (org_id, key_hash, hint, created_at) VALUES (?1, ?2, ?3, 5)",
-                [.integer(organization.id), .bytes(active.hash.bytes), .text(active.hint)])
+                [.integer(organizationID), .bytes(active.hash.bytes), .text(active.hint)])
             let revoked = APIKey.generate()
             try store.connection.run(
                 "INSERT INTO api_keys (org_id, key_hash, hint, created_at, revoked_at) VALUES (?1, ?2, ?3, 6, 7)",
-                [.integer(organization.id), .bytes(revoked.hash.bytes), .text(revoked.hint)])
+                [.integer(organizationID), .bytes(revoked.hash.bytes), .text(revoked.hint)])
             let project = try store.createProject(
-                organizationID: organization.id, key: ProjectKey.random(), name: "Web \(index)", at: 8)
+                organizationID: organizationID, key: ProjectKey.random(), name: "Web \(index)", at: 8)
             for (offset, status) in JobStatus.allCases.enumerated() {
                 var job = NewJob.deleteUserData(userID: "user-\(offset)", createdAt: 10, startAt: Int64(20 + offset))
                 job.status = status
@@ -66,8 +71,10 @@ struct MigrationTests {
     }
 
     static func contents(of store: SQLiteJobStore) throws -> Contents {
-        let organizationIDs = try store.connection.rows("SELECT id FROM organizations ORDER BY id") { $0.int64(at: 0) }
-        let organizations = try organizationIDs.compactMap { try store.organization(id: $0) }
+        // Read with the columns of every version (active_job_limit came with version 9).
+        let organizations = try store.connection.rows("SELECT id, name, created_at FROM organizations ORDER BY id") {
+            row in Organization(id: row.int64(at: 0), name: row.text(at: 1), createdAt: row.int64(at: 2))
+        }
         // Read with the columns of every version (expires_at came with version 5).
         let keys = try store.connection.rows(
             "SELECT id, org_id, hint, created_at, revoked_at FROM api_keys ORDER BY id"

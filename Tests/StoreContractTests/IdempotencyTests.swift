@@ -18,6 +18,7 @@ struct ContractIdempotencyTests {
         switch outcome {
         case .created(let job): StoredResponse(status: 200, body: Array("created \(job.id)".utf8))
         case .conflict(let id): StoredResponse(status: 409, body: Array("conflict \(id)".utf8))
+        case .limitReached: nil  // as the API's 429: not stored
         }
     }
 

@@ -248,6 +248,11 @@ public struct JobsAPI: Sendable {
             throw APIError(
                 status: 409,
                 message: "A deletion job for this user is already scheduled or running (jobId \(existing))")
+        case .limitReached(let limit):
+            throw APIError(
+                status: 429,
+                message: "This organization has \(limit) scheduled or running jobs, its limit: retry once some have "
+                    + "ended, or ask the operator to raise it")
         }
     }
 
@@ -278,7 +283,8 @@ public struct JobsAPI: Sendable {
     static func stored(_ response: Result<APIResponse, any Error>) -> StoredResponse? {
         switch response {
         case .success(let response): return StoredResponse(status: response.status, body: response.body)
-        case .failure(let error as APIError) where error.status < 500:
+        // A 429 is not the operation's answer but a refusal to run it now: a retry with the key runs it again.
+        case .failure(let error as APIError) where error.status < 500 && error.status != 429:
             return StoredResponse(status: error.status, body: error.response.body)
         case .failure: return nil
         }

@@ -6,12 +6,16 @@ public struct Organization: Sendable, Equatable {
     public var name: String
     /// Milliseconds since the Unix epoch.
     public var createdAt: Int64
+    /// The most active (`scheduled` or `running`) jobs its projects may hold for a new one to be created through
+    /// the API (`jobsctl org set-limit`); `nil`: no limit.
+    public var activeJobLimit: Int64?
 
     /// An organization with every field given.
-    public init(id: Int64, name: String, createdAt: Int64) {
+    public init(id: Int64, name: String, createdAt: Int64, activeJobLimit: Int64? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
+        self.activeJobLimit = activeJobLimit
     }
 }
 

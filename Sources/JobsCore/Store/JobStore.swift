@@ -76,6 +76,8 @@ public enum CreateOutcome: Sendable, Equatable {
     case created(Job)
     /// An active job with the same action and reference id exists already: this one.
     case conflict(existingJobID: Int64)
+    /// The project's organization holds `limit` active jobs already, its ``Organization/activeJobLimit``.
+    case limitReached(limit: Int64)
 }
 
 /// What became of a request to revoke an API key.
@@ -124,6 +126,9 @@ public protocol StoreAdministration: JobStore, WorkerStore, StoreMonitoring {
     func organization(id: Int64) throws -> Organization?
     /// Every organization, in id order.
     func organizations() throws -> [Organization]
+    /// Sets (or with `nil` removes) the organization's ``Organization/activeJobLimit``; `nil` when no
+    /// organization has this id.
+    func setActiveJobLimit(organizationID: Int64, limit: Int64?) throws -> Organization?
 
     func createAPIKey(organizationID: Int64, hash: APIKeyHash, hint: String, at time: Int64) throws -> APIKeyRecord
     func apiKeys(organizationID: Int64) throws -> [APIKeyRecord]

@@ -9,7 +9,7 @@ enum PostgresSchema {
     }
 
     /// Every step, in version order, starting at 1.
-    static let steps: [Step] = [version1, version2, version3, version4, version5]
+    static let steps: [Step] = [version1, version2, version3, version4, version5, version6]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { steps.last?.version ?? 0 }
@@ -238,5 +238,12 @@ enum PostgresSchema {
             WHEN (NEW.status IN ('completed', 'failed', 'cancelled') AND OLD.status IN ('scheduled', 'running'))
             EXECUTE FUNCTION jobs_final_event()
             """,
+        ])
+
+    /// A limit on each organization's active jobs: the SQLite store's schema version 9.
+    static let version6 = Step(
+        version: 6,
+        statements: [
+            "ALTER TABLE organizations ADD COLUMN active_job_limit bigint CHECK (active_job_limit >= 0)",
         ])
 }

@@ -2,7 +2,7 @@
 /// version; ``currentVersion`` follows.
 enum Schema {
     /// Every step, in version order, starting at 1.
-    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5, version6, version7, version8]
+    static let migrations: [SchemaMigration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
 
     /// The version this program reads and writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -300,5 +300,14 @@ enum Schema {
                 FROM webhooks WHERE webhooks.project_id = NEW.project_id;
             END
             """,
+        ])
+
+    /// A limit on each organization's active jobs (issue 17): `organizations.active_job_limit`, the most
+    /// `scheduled` and `running` jobs its projects may hold for the API to create another; `NULL` for none, which
+    /// every organization had before.
+    static let version9 = SchemaMigration(
+        version: 9,
+        statements: [
+            "ALTER TABLE organizations ADD COLUMN active_job_limit INTEGER CHECK (active_job_limit >= 0)",
         ])
 }

@@ -55,6 +55,7 @@ struct StoreFixture {
         switch try admin.importJob(job, projectID: projectID ?? project.id) {
         case .created(let stored): return stored
         case .conflict(let id): throw StoreError(.conflict, "unexpected conflict with job \(id)")
+        case .limitReached(let limit): throw StoreError(.conflict, "an import met the limit \(limit)")
         }
     }
 }

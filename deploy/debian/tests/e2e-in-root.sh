@@ -152,11 +152,12 @@ EOF
     stop_services
     local before after backup
     before=$(as_service jobsctl job list --project "$project")
-    # The store as the previous release (schema 7) left it: schema 8's changes (webhooks) undone, so that the
-    # upgrade migrates.
-    [[ $(sqlite3 $store 'PRAGMA user_version') == 8 ]] || fail "this test undoes schema 8; the store is at another"
-    runuser -u jobs-api -- sqlite3 -bail $store "BEGIN;" "DROP TRIGGER jobs_final_event;" \
-        "DROP TABLE webhook_events;" "DROP TABLE webhooks;" "PRAGMA user_version = 7;" "COMMIT;" >/dev/null
+    # The store as an earlier release (schema 7) left it: schema 8's changes (webhooks) and 9's (the active-job
+    # limit) undone, so that the upgrade migrates.
+    [[ $(sqlite3 $store 'PRAGMA user_version') == 9 ]] || fail "this test undoes schemas 9 and 8; the store is at another"
+    runuser -u jobs-api -- sqlite3 -bail $store "BEGIN;" "ALTER TABLE organizations DROP COLUMN active_job_limit;" \
+        "DROP TRIGGER jobs_final_event;" "DROP TABLE webhook_events;" "DROP TABLE webhooks;" \
+        "PRAGMA user_version = 7;" "COMMIT;" >/dev/null
     apt-get install -y -qq "$next_deb" >/tmp/apt-upgrade.log 2>&1 || fail "upgrade: $(cat /tmp/apt-upgrade.log)"
     grep '^jobs-api:' /tmp/apt-upgrade.log >&2
     backup=$(sed -n 's/^jobs-api: backed up .* to \(.*\) before migrating.*/\1/p' /tmp/apt-upgrade.log)
