@@ -212,10 +212,10 @@ conf_dir=$bench_dir/nginx
 NGINX_LOCAL_CLIENTS=$((most_connections > 256 ? most_connections : 256)) \
     bash deploy/nginx-local-conf.sh "$conf_dir" "$run_dir" "$api_port" "$conf_dir/ceiling-site.conf" "$conf_dir/return.conf"
 # The ceiling sits behind the same site as the app: the rewritten shipped site, on its own port and socket.
-sed -e "s|listen 127.0.0.1:$api_port;|listen 127.0.0.1:$ceiling_port;|" \
+sed -e "s|listen 127.0.0.1:$api_port |listen 127.0.0.1:$ceiling_port |" \
     -e "s|unix:$run_dir/jobs-fcgi.sock;|unix:$run_dir/ceiling.sock;|" \
     "$conf_dir/jobs-api.conf" >"$conf_dir/ceiling-site.conf"
-grep -q "listen 127.0.0.1:$ceiling_port;" "$conf_dir/ceiling-site.conf" \
+grep -q "listen 127.0.0.1:$ceiling_port " "$conf_dir/ceiling-site.conf" \
     && grep -q "unix:$run_dir/ceiling.sock;" "$conf_dir/ceiling-site.conf" \
     || die "could not derive the ceiling's site from $conf_dir/jobs-api.conf"
 if [[ $fastcgi_transport == tcp ]]; then
@@ -230,7 +230,7 @@ fi
 cat >"$conf_dir/return.conf" <<EOF
 # nginx alone: the same body from a return, no FastCGI.
 server {
-    listen 127.0.0.1:$return_port;
+    listen 127.0.0.1:$return_port backlog=4096;
     server_tokens off;
     default_type application/json;
     location / {

@@ -60,7 +60,7 @@ sed -e '/^# BEGIN plain-http redirect/,/^# END plain-http redirect/d' \
     -e '/^[[:space:]]*ssl_/d' -e '/Strict-Transport-Security/d' \
     -e '/^[[:space:]]*listen[[:space:]]/d' \
     -e "s|/var/log/nginx/jobs-api.access.log|$conf_dir/access.log|" \
-    -e "s|^server {|server {\n    listen 127.0.0.1:$port;|" \
+    -e "s|^server {|server {\n    listen 127.0.0.1:$port backlog=4096;|" \
     -e "/^[[:space:]]*include snippets\/jobs-api.conf;/{
 r $conf_dir/jobs-api-snippet.conf
 d
