@@ -122,27 +122,10 @@ enum TimeArgument {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    /// `2026-01-01T00:00:00.000Z`: a time in milliseconds since the epoch (from 1970), as messages show it.
+    /// `2026-01-01T00:00:00.000Z`: a time in milliseconds since the epoch (from 1970), as messages show it: the
+    /// webhooks' RFC 3339 text (``RFC3339``).
     static func iso8601Text(_ milliseconds: Int64) -> String {
-        let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds + 1) / 86_400_000 - 1
-        let inDay = milliseconds - days * 86_400_000
-        // Howard Hinnant's `civil_from_days`.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func padded(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        let seconds = inDay / 1000
-        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))T\(padded(seconds / 3600, 2)):"
-            + "\(padded(seconds / 60 % 60, 2)):\(padded(seconds % 60, 2)).\(padded(inDay % 1000, 3))Z"
+        RFC3339.text(milliseconds: milliseconds)
     }
 }
 
