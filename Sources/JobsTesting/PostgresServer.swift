@@ -212,3 +212,54 @@ private enum SharedServerCleanup {
         }
     }
 }
+
+extension PostgresDatabase {
+    /// A session of its own that runs `statements` in one transaction and then waits in it, keeping the locks
+    /// they took (its query is `SELECT pg_sleep(600) AS holding_locks_for_a_test`), until
+    /// ``PostgresLockHolder/release()``. Returns once the session is waiting. `psql`'s output goes to `logPath`.
+    package func holdingLocks(_ statements: [String], logPath: String) throws -> PostgresLockHolder {
+        var arguments = ["-X", "-q", "-d", url, "-c", "BEGIN"]
+        for statement in statements { arguments += ["-c", statement] }
+        arguments += ["-c", "SELECT pg_sleep(600) AS holding_locks_for_a_test"]
+        let process = try ChildProcess.spawn(
+            try PostgresServer.program("psql"), arguments, environment: ProcessInfo.processInfo.environment,
+            logPath: logPath)
+        let holder = PostgresLockHolder(database: self, process: process)
+        guard eventually(timeout: 30, { holder.isWaiting }) else {
+            holder.release()
+            throw JobsTestingError("the lock-holding session never got to wait: see \(logPath)")
+        }
+        return holder
+    }
+}
+
+/// A session that holds locks for a test (``PostgresDatabase/holdingLocks(_:logPath:)``); released at the latest
+/// when the value goes away.
+package final class PostgresLockHolder: @unchecked Sendable {
+    // Safe to share: both are set once; `release` is idempotent on the server's side.
+    private let database: PostgresDatabase
+    private let process: ChildProcess
+
+    init(database: PostgresDatabase, process: ChildProcess) {
+        self.database = database
+        self.process = process
+    }
+
+    deinit { release() }
+
+    /// Whether the session's transaction is waiting with its locks.
+    var isWaiting: Bool {
+        (try? database.server.psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%holding_locks_for_a_test%' AND state = 'active'"
+                + " AND pid <> pg_backend_pid()", database: database.name))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
+    /// Ends the session's backend (its transaction rolls back, its locks go), then the `psql` process.
+    package func release() {
+        _ = try? database.server.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%holding_locks_for_a_test%'"
+                + " AND pid <> pg_backend_pid()", database: database.name)
+        process.stop(SIGKILL, grace: 5)
+    }
+}
