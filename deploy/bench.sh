@@ -22,6 +22,8 @@
 #   BENCH_CONNECTIONS  wrk connection counts, space-separated (default "8 64"; --smoke "8"; --overload "64 1000 4000")
 #   BENCH_FASTCGI      unix (default: the shipped site's socket) or tcp: both responders on 127.0.0.1 ports
 #                      (spawn-fcgi -a/-p, nginx's fastcgi_pass rewritten), to measure FastCGI over TCP
+#   BENCH_NGINX_WORKERS  nginx's worker_processes (default 1; --overload: auto, one per core, as Debian's nginx.conf:
+#                      with one worker, 4,000 connections wait on it and the p99 is nginx's, not the responders')
 #   BENCH_BACKLOG      spawn-fcgi -b for both responders: their listen queue (default 4096, the kernel's
 #                      net.core.somaxconn caps it)
 #   BENCH_THREADS      jobs-fcgi --threads, and the C responder's threads (default: the number of cores)
@@ -70,6 +72,7 @@ else
     out=${BENCH_OUT:-$repo_root/deploy/.bench/results-$stamp.md}
 fi
 backlog=${BENCH_BACKLOG:-4096}
+if $overload; then nginx_workers=${BENCH_NGINX_WORKERS:-auto}; else nginx_workers=${BENCH_NGINX_WORKERS:-1}; fi
 fastcgi_transport=${BENCH_FASTCGI:-unix}
 [[ $fastcgi_transport == unix || $fastcgi_transport == tcp ]] || die "BENCH_FASTCGI=$fastcgi_transport: unix or tcp"
 bench_dir=${BENCH_DIR:-$repo_root/deploy/.bench/run}
@@ -209,7 +212,7 @@ log "building the C ceiling (deploy/bench/ceiling.c)"
 gcc -O2 -Wall -o "$bench_dir/ceiling" deploy/bench/ceiling.c -lfcgi -lpthread
 
 conf_dir=$bench_dir/nginx
-NGINX_LOCAL_CLIENTS=$((most_connections > 256 ? most_connections : 256)) \
+NGINX_LOCAL_CLIENTS=$((most_connections > 256 ? most_connections : 256)) NGINX_LOCAL_WORKERS=$nginx_workers \
     bash deploy/nginx-local-conf.sh "$conf_dir" "$run_dir" "$api_port" "$conf_dir/ceiling-site.conf" "$conf_dir/return.conf"
 # The ceiling sits behind the same site as the app: the rewritten shipped site, on its own port and socket.
 sed -e "s|listen 127.0.0.1:$api_port |listen 127.0.0.1:$ceiling_port |" \
@@ -442,8 +445,8 @@ total_seconds=$(seconds_between "$started_at" "$(date +%s.%N)")
     printf -- '- Code: %s; %s.\n' "$commit" "$build_note"
     printf -- '- Store: %d jobs over %d projects (%d in the measured project, %d of them scheduled), %d MiB; created in %s s (sqlite3 seed %s s).\n' \
         "$jobs" "$projects" "$per_project" "$scheduled_pool" "$store_mib" "$store_seconds" "$seed_seconds"
-    printf -- '- FastCGI over %s. jobs-fcgi: 1 process (spawn-fcgi -F 1 -b %d), %d threads%s; C ceiling: %d threads; nginx: the shipped site, 1 worker.\n' \
-        "$fastcgi_transport" "$backlog" "$threads" "${BENCH_APP_ARGS:+, options $BENCH_APP_ARGS}" "$threads"
+    printf -- '- FastCGI over %s. jobs-fcgi: 1 process (spawn-fcgi -F 1 -b %d), %d threads%s; C ceiling: %d threads; nginx: the shipped site, worker_processes %s.\n' \
+        "$fastcgi_transport" "$backlog" "$threads" "${BENCH_APP_ARGS:+, options $BENCH_APP_ARGS}" "$threads" "$nginx_workers"
     printf -- '- wrk: %d s per scenario, threads = min(connections, %d cores), timeout 10 s. Load average before %s, after %s.\n' \
         "$duration" "$cores" "$load_before" "$load_after"
     if [[ -n ${pool_rate_bound:-} ]]; then
