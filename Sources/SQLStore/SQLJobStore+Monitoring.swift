@@ -60,13 +60,10 @@ extension SQLJobStore {
                 runningByOwner[row.text(at: 0)] = row.int64(at: 1)
             }
             let workers = try connection.rows(Self.statements.workers, [], decode: Self.decodeWorker)
-            let deliveries = try connection.firstRow(Self.webhookStatements.counts, []) { row in
-                WebhookDeliveryCounts(pending: row.int64(at: 0), failed: row.int64(at: 1))
-            }
             return QueueSummary(
                 at: time, jobsByStatus: byStatus, dueNow: due?.0 ?? 0, oldestDueStartAt: due?.1,
                 expiredLeases: expired ?? 0, workers: workers, runningByOwner: runningByOwner,
-                webhookDeliveries: deliveries ?? WebhookDeliveryCounts(pending: 0, failed: 0))
+                webhookDeliveries: try countWebhookDeliveries())
         }
     }
 

@@ -92,11 +92,15 @@ extension SQLJobStore {
     /// Two counts in one statement.
     @inlinable
     public func webhookDeliveryCounts() throws -> WebhookDeliveryCounts {
-        try guarded("counting webhook deliveries") {
-            try connection.firstRow(Self.webhookStatements.counts, []) { row in
-                WebhookDeliveryCounts(pending: row.int64(at: 0), failed: row.int64(at: 1))
-            } ?? WebhookDeliveryCounts(pending: 0, failed: 0)
-        }
+        try guarded("counting webhook deliveries") { try countWebhookDeliveries() }
+    }
+
+    /// ``webhookDeliveryCounts()``'s statement, in the caller's `guarded` (the queue's figures read it too).
+    @inlinable
+    func countWebhookDeliveries() throws -> WebhookDeliveryCounts {
+        try connection.firstRow(Self.webhookStatements.counts, []) { row in
+            WebhookDeliveryCounts(pending: row.int64(at: 0), failed: row.int64(at: 1))
+        } ?? WebhookDeliveryCounts(pending: 0, failed: 0)
     }
 
     /// One `UPDATE … RETURNING` claims; then each claimed event's webhook and secrets are read (a webhook removed

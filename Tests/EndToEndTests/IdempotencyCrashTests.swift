@@ -11,8 +11,37 @@ struct IdempotencyCrashTests {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
     }
 
-    @Test func aKeyedDeletionKilledInFlightIsDoneOnceWhenRetried() throws {
-        let stack = try Stack(.init(processes: 1, store: .sqlite, appArguments: ["--sqlite-busy-timeout", "30000"]))
+    /// The lock every creation of `stack`'s store waits for, held until `release`: SQLite's write lock; on
+    /// PostgreSQL a session holding the projects table against updates (every creation updates its project's row
+    /// first; reads go on). `isWaited` tells that a request's transaction waits for it with its key row written
+    /// (on SQLite the request reaching the app is all that can be seen, and the lock makes it wait).
+    struct CreationLock {
+        let isWaited: () -> Bool
+        let release: () -> Void
+
+        init(_ stack: Stack) throws {
+            if let database = stack.postgresDatabase {
+                let holder = try database.holdingLocks(
+                    ["LOCK TABLE projects IN EXCLUSIVE MODE"], logPath: stack.directory.appending("lock-holder.log"))
+                isWaited = {
+                    (try? database.server.psql(
+                        "SELECT count(*) FROM pg_locks WHERE relation = 'projects'::regclass AND NOT granted",
+                        database: database.name))?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+                }
+                release = holder.release
+            } else {
+                let lock = try SQLiteWriteLock(store: stack.storePath)
+                isWaited = { true }
+                release = lock.release
+            }
+        }
+    }
+
+    /// On PostgreSQL the dead request's transaction rolls back once the lock goes (its backend finds the client
+    /// gone), and the retry, which waited for the key, creates the job.
+    @Test(arguments: [Stack.StoreKind.sqlite, .postgres])
+    func aKeyedDeletionKilledInFlightIsDoneOnceWhenRetried(store: Stack.StoreKind) throws {
+        let stack = try Stack(.init(processes: 1, store: store, appArguments: store == .sqlite ? ["--sqlite-busy-timeout", "30000"] : []))
         let tenant = try stack.createTenant("Killed")
         let path = "/public/\(tenant.project.key)/users/victim%40example.com"
         let key = tenant.key.secret
@@ -21,90 +50,43 @@ struct IdempotencyCrashTests {
         let pid = try #require(app.pid)
         let idle = Self.openFiles(of: pid)
 
-        // The store's write lock held elsewhere: the DELETE waits inside its transaction until the kill.
-        let lock = try SQLiteWriteLock(store: stack.storePath)
+        // The DELETE waits inside its transaction until the kill.
+        let lock = try CreationLock(stack)
+        defer { lock.release() }
         let client = HTTPClient(port: stack.port, timeout: 60)
+        @Sendable func keyed() throws -> HTTPResponse {
+            try client.request("DELETE", path, key: key, headers: [("Idempotency-Key", "crash-1")])
+        }
         let first = Locked<HTTPResponse?>(nil)
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            let response = try? client.request("DELETE", path, key: key, headers: [("Idempotency-Key", "crash-1")])
+            let response = try? keyed()
             first.withLock { $0 = response }
             done.signal()
         }
         #expect(eventually(timeout: 30) { Self.openFiles(of: pid) > idle }, "the request never reached the app")
+        #expect(eventually(timeout: 30) { lock.isWaited() }, "the DELETE never waited for the lock")
         #expect(app.killProcess() == pid)
-        lock.release()
         #expect(done.wait(timeout: .now() + 60) == .success)
         let firstStatus = first.withLock { $0?.status }
         #expect(firstStatus == 502 || firstStatus == 200, "\(String(describing: firstStatus))")
+        lock.release()
 
         // The client's retry, until the restarted app answers.
         var retry: HTTPResponse?
         #expect(eventually {
-            retry = try? client.request("DELETE", path, key: key, headers: [("Idempotency-Key", "crash-1")])
+            retry = try? keyed()
             return retry?.status != 502 && retry?.status != 503 && retry != nil
         })
         let answer = try #require(retry)
         #expect(answer.status == 200, "\(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
         let jobs = try stack.jobsctl(["job", "list", "--project", tenant.project.key])
         #expect(jobs.count == 1, "\(jobs)")
-        #expect(try stack.integrityCheck() == "ok")
-    }
-
-    /// The same on PostgreSQL: the DELETE waits, inside its transaction (its key row written), for the project's
-    /// row, which another session holds locked; the app is killed there. The dead transaction rolls back once the
-    /// lock goes (its backend finds the client gone), and the retry, which waited for the key, creates the job.
-    @Test func aKeyedDeletionKilledInFlightIsDoneOnceWhenRetriedOnPostgreSQL() throws {
-        let stack = try Stack(.init(processes: 1, store: .postgres))
-        let database = try #require(stack.postgresDatabase)
-        let tenant = try stack.createTenant("Killed")
-        let path = "/public/\(tenant.project.key)/users/victim%40example.com"
-        let key = tenant.key.secret
-        let app = try SupervisedApp(stack: stack)
-        defer { app.stop() }
-        let pid = try #require(app.pid)
-        let idle = Self.openFiles(of: pid)
-
-        // A session that holds the projects table against updates (every creation updates its project's row
-        // first), reads still allowed.
-        let holder = try database.holdingLocks(
-            ["LOCK TABLE projects IN EXCLUSIVE MODE"], logPath: stack.directory.appending("lock-holder.log"))
-        defer { holder.release() }
-
-        let client = HTTPClient(port: stack.port, timeout: 60)
-        let first = Locked<HTTPResponse?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let response = try? client.request("DELETE", path, key: key, headers: [("Idempotency-Key", "crash-pg")])
-            first.withLock { $0 = response }
-            done.signal()
-        }
-        #expect(eventually(timeout: 30) { Self.openFiles(of: pid) > idle }, "the request never reached the app")
-        // The request's own transaction is waiting for the lock: its key row is written, not committed.
-        #expect(eventually(timeout: 30) {
-            (try? database.server.psql(
-                "SELECT count(*) FROM pg_locks WHERE relation = 'projects'::regclass AND NOT granted",
-                database: database.name))?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
-        }, "the DELETE never waited for the lock")
-        #expect(app.killProcess() == pid)
-        #expect(done.wait(timeout: .now() + 60) == .success)
-        let firstStatus = first.withLock { $0?.status }
-        #expect(firstStatus == 502 || firstStatus == 200, "\(String(describing: firstStatus))")
-        holder.release()
-
-        var retry: HTTPResponse?
-        #expect(eventually {
-            retry = try? client.request("DELETE", path, key: key, headers: [("Idempotency-Key", "crash-pg")])
-            return retry?.status != 502 && retry?.status != 503 && retry != nil
-        })
-        let answer = try #require(retry)
-        #expect(answer.status == 200, "\(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
-        let jobs = try stack.jobsctl(["job", "list", "--project", tenant.project.key])
-        #expect(jobs.count == 1, "\(jobs)")
-        let again = try client.request("DELETE", path, key: key, headers: [("Idempotency-Key", "crash-pg")])
+        let again = try keyed()
         #expect(again.status == 200)
         #expect(again.header("Idempotent-Replayed") == "true")
         #expect(again.body == answer.body)
+        if store == .sqlite { #expect(try stack.integrityCheck() == "ok") }
     }
 
     @Test func thirtyTwoConcurrentKeyedDeletionsThroughNginxMakeOneJob() throws {
