@@ -83,37 +83,43 @@ public struct FastCGIRequest: Sendable {
     public func withBytes<Result>(
         ofParam name: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result
     ) rethrows -> Result? {
-        var name = name
-        return try storage.withUnsafeBufferPointer { storage in
-            let found: Field? = name.withUTF8 { name in
-                for field in fields where field.nameCount == name.count {
-                    // A name of at least one byte matched against a field of as many: both buffers exist.
-                    if name.isEmpty
-                        || memcmp(storage.baseAddress! + field.nameStart, name.baseAddress!, name.count) == 0
-                    {
-                        return field
-                    }
-                }
-                return nil
-            }
-            guard let found else { return nil }
-            let value = storage[found.valueStart..<(found.valueStart + found.valueCount)]
-            return try body(UnsafeBufferPointer(rebasing: value))
+        var result: Result?
+        try forEachValue(ofParam: name) { value in
+            result = try body(value)
+            return false
         }
+        return result
     }
 
     /// Every value of the param `name`, in order, decoded as UTF-8 (invalid sequences become U+FFFD): a header
     /// sent twice may come as two params of the same name.
     public func values(ofParam name: String) -> [String] {
-        let name = Array(name.utf8)
         var values: [String] = []
-        for field in fields where field.nameCount == name.count
-            && storage[field.nameStart..<field.valueStart].elementsEqual(name)
-        {
-            values.append(
-                String(decoding: storage[field.valueStart..<(field.valueStart + field.valueCount)], as: UTF8.self))
+        forEachValue(ofParam: name) { value in
+            values.append(String(decoding: value, as: UTF8.self))
+            return true
         }
         return values
+    }
+
+    /// Calls `body` with the raw bytes of each param named `name`, in order (valid only during the call), while it
+    /// returns `true`.
+    private func forEachValue(
+        ofParam name: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) rethrows {
+        var name = name
+        try storage.withUnsafeBufferPointer { storage in
+            try name.withUTF8 { name in
+                for field in fields where field.nameCount == name.count {
+                    // A name of at least one byte matched against a field of as many: both buffers exist.
+                    guard name.isEmpty
+                        || memcmp(storage.baseAddress! + field.nameStart, name.baseAddress!, name.count) == 0
+                    else { continue }
+                    let value = storage[field.valueStart..<(field.valueStart + field.valueCount)]
+                    guard try body(UnsafeBufferPointer(rebasing: value)) else { return }
+                }
+            }
+        }
     }
 
     /// `REQUEST_METHOD`, e.g. `GET`.
