@@ -70,7 +70,8 @@ struct JobCommand: ParsableCommand {
                 "referenceId" 1–\(Job.maximumReferenceIDLength) characters without NUL (the API's userId), \
                 "description" at most \(Job.maximumDescriptionBytes) bytes and "errors" at most \
                 \(Job.maximumErrorsBytes) bytes of UTF-8, neither with NUL, "action" 1–\(Job.maximumActionLength) \
-                letters, digits, _ . - (a name a worker can run).
+                letters, digits, _ . - (a name a worker can run), times from 0 (1970) to \
+                \(Job.timeRange.upperBound) (the end of 9999).
 
                 Every line is checked, then all jobs are stored in one transaction, or none: the first bad line \
                 or the first job that conflicts with an active one (same user and action, stored before or on an \

@@ -5,10 +5,10 @@ import JobsCore
 /// with its offset (`2026-01-01T00:00:00Z`, `2026-01-01T09:30:00.250+02:00`), or an ISO 8601 date, meaning its
 /// midnight UTC (`2026-01-01`).
 enum TimeArgument {
-    /// The earliest time accepted: the epoch.
-    static let earliest: Int64 = 0
+    /// The earliest time accepted: the epoch (``Job/timeRange``).
+    static let earliest = Job.timeRange.lowerBound
     /// The latest time accepted: the last millisecond of year 9999, which ISO 8601's four-digit years can write.
-    static let latest: Int64 = 253_402_300_799_999
+    static let latest = Job.timeRange.upperBound
 
     /// What every time option accepts, for its messages.
     static let rule = "a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z: an ISO 8601 date-time "

@@ -36,9 +36,41 @@ struct ImportTests {
         #"{"referenceId":"u","status":"scheduled","statuz":"x"}"#,
         #"{"referenceId":"u\u0000","status":"scheduled"}"#,
         #"{"referenceId":"u","status":"scheduled","action":""}"#,
+        // Times outside 1970 … 9999 (Job.timeRange); the first is exact in a Double, so it once passed, and its
+        // default startAt (the next midnight, past Int64) was written as a number import then refused (CI, fuzz).
+        #"{"referenceId":"u","status":"scheduled","createdAt":9223372036854387712}"#,
+        #"{"referenceId":"u","status":"scheduled","createdAt":-1}"#,
+        #"{"referenceId":"u","status":"scheduled","createdAt":253402300800000}"#,
+        #"{"referenceId":"u","status":"completed","updatedAt":-86400000}"#,
+        #"{"referenceId":"u","status":"scheduled","startAt":253402300800000}"#,
     ])
     func refusedLines(line: String) {
         #expect(throws: JobImport.LineError.self) { try JobImport.parse(line: line, number: 3, now: 0) }
+    }
+
+    @Test func timesAtTheBoundsImportAndComeBack() throws {
+        let first = try JobImport.parse(
+            line: #"{"referenceId":"u","status":"completed","createdAt":0,"updatedAt":0,"startAt":0}"#, number: 1, now: 9)
+        #expect(first.createdAt == 0 && first.updatedAt == 0 && first.startAt == 0)
+
+        // Created on the last day of year 9999: the next midnight is out of range, so the job starts at the last
+        // millisecond, and the job the API would write reads back the same.
+        let last = try JobImport.parse(
+            line: #"{"referenceId":"u","status":"scheduled","createdAt":253402300799999}"#, number: 1, now: 9)
+        #expect(last.startAt == Job.timeRange.upperBound)
+        let written = Job(
+            id: 1, description: last.description, status: last.status, projectID: 1, action: last.action,
+            referenceID: last.referenceID, createdAt: last.createdAt, updatedAt: last.updatedAt,
+            startAt: last.startAt, errors: last.errors)
+        let again = try JobImport.parse(line: written.jsonText, number: 1, now: 9)
+        #expect(again.createdAt == last.createdAt && again.startAt == last.startAt)
+    }
+
+    @Test func anOutOfRangeTimeIsNamedWithTheRange() {
+        let reason = #""createdAt" must be from 0 (1970-01-01T00:00:00Z) to 253402300799999 (9999-12-31T23:59:59.999Z), milliseconds since the epoch"#
+        #expect(throws: JobImport.LineError(line: 2, reason: reason)) {
+            try JobImport.parse(line: #"{"referenceId":"u","status":"scheduled","createdAt":-5}"#, number: 2, now: 0)
+        }
     }
 
     @Test func errorNamesTheLine() {

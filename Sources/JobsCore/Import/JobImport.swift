@@ -93,6 +93,11 @@ public enum JobImport {
             guard let number = value as? NSNumber, isNumberNotBoolean(number),
                 let exact = Int64(exactly: number.doubleValue), number.stringValue == String(exact)
             else { throw fail("\"\(key)\" must be an integer (milliseconds since the epoch)") }
+            guard Job.timeRange.contains(exact) else {
+                throw fail(
+                    "\"\(key)\" must be from \(Job.timeRange.lowerBound) (1970-01-01T00:00:00Z) to "
+                        + "\(Job.timeRange.upperBound) (9999-12-31T23:59:59.999Z), milliseconds since the epoch")
+            }
             return .some(exact)
         }
 
@@ -153,7 +158,10 @@ public enum JobImport {
         }
         let startAt: Int64
         switch try integer("startAt") {
-        case .none, .some(.none): startAt = ScheduleDelay.nextMidnight.startAt(createdAt: createdAt)
+        case .none, .some(.none):
+            // The next midnight after the last day of year 9999 is out of range: the job may start at its last
+            // millisecond instead, so that what import stores it reads back.
+            startAt = min(ScheduleDelay.nextMidnight.startAt(createdAt: createdAt), Job.timeRange.upperBound)
         case .some(.some(let value)): startAt = value
         }
 

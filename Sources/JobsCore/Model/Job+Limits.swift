@@ -15,6 +15,11 @@ extension Job {
     /// The longest action name, in bytes.
     public static let maximumActionLength = 64
 
+    /// The times a job may carry (`createdAt`, `updatedAt`, `startAt`), in milliseconds since the epoch: from the
+    /// epoch to the last millisecond of year 9999, the range ISO 8601's four-digit years can write. `jobsctl`'s time
+    /// options and `jobsctl job import` accept these only; the API makes its own times from the clock.
+    public static let timeRange: ClosedRange<Int64> = 0...253_402_300_799_999
+
     /// Whether `text` may be a job's `referenceId`: 1–256 Unicode scalars, no NUL (the API's `userId` rule,
     /// which `jobsctl job create` and `jobsctl job import` apply too).
     public static func isValidReferenceID(_ text: String) -> Bool {
