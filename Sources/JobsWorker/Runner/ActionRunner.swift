@@ -147,7 +147,9 @@ public final class ActionRunner: Sendable {
             do {
                 try DetachedThread.start { [self] in
                     served.serve()
+                    // Counted out before it closes: a worker that saw its connection end finds its place free.
                     connectionEnded()
+                    served.close()
                 }
             } catch {
                 log.write("a connection dropped: cannot start a thread (\(error))")

@@ -25,9 +25,8 @@ final class RunnerConnection: @unchecked Sendable {
 
     private var log: WorkerLog { runner.log }
 
-    /// Serves the connection to its end, then closes it.
+    /// Serves the connection to its end; ``close()`` then closes it.
     func serve() {
-        defer { socket.close() }
         guard let (request, rest) = readRequest() else { return }
         switch request {
         case .list:
@@ -37,6 +36,11 @@ final class RunnerConnection: @unchecked Sendable {
         case .run(let job):
             run(job, rest)
         }
+    }
+
+    /// Closes the connection (the worker reads its end).
+    func close() {
+        socket.close()
     }
 
     /// Answers `error MESSAGE` (the connection then closes) and logs `logged`: the refusal without anything the
