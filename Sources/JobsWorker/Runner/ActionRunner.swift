@@ -82,7 +82,7 @@ public final class ActionRunner: Sendable {
         switch listening {
         case .path(let path, let mode):
             // Whatever systemd might have set is not for the programs either.
-            _ = try RunnerSocket.systemdListener()
+            RunnerSocket.forgetSystemdVariables()
             return ListeningSocket(socket: try RunnerSocket.listen(path: path, mode: mode_t(mode)), path: path)
         case .systemd:
             guard let socket = try RunnerSocket.systemdListener() else {

@@ -80,9 +80,7 @@ final class RunnerSocket {
     static func systemdListener() throws(WorkerError) -> RunnerSocket? {
         let pid = getenv("LISTEN_PID").map { String(cString: $0) }
         let count = getenv("LISTEN_FDS").map { String(cString: $0) }
-        unsetenv("LISTEN_PID")
-        unsetenv("LISTEN_FDS")
-        unsetenv("LISTEN_FDNAMES")
+        forgetSystemdVariables()
         guard let pid, let count, pid_t(pid) == getpid() else { return nil }
         guard count == "1" else {
             throw WorkerError("systemd passed \(count) sockets (LISTEN_FDS); the action runner takes exactly one")
@@ -102,6 +100,14 @@ final class RunnerSocket {
         }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         return RunnerSocket(descriptor: descriptor)
+    }
+
+    /// Removes systemd's socket-activation variables from the environment, so that no program inherits them.
+    /// The corresponding C function is `unsetenv`.
+    static func forgetSystemdVariables() {
+        unsetenv("LISTEN_PID")
+        unsetenv("LISTEN_FDS")
+        unsetenv("LISTEN_FDNAMES")
     }
 
     /// Waits up to `timeout` for a connection and accepts it, non-blocking and close-on-exec; `nil` when none
