@@ -72,14 +72,14 @@ struct ActionRunnerCommand: ParsableCommand {
         help: ArgumentHelp(
             "Connections served at once, \(WorkerCommand.range(ActionRunnerConfiguration.Bounds.maximumConnections)) (default 64); one more is answered \"error busy\".",
             valueName: "n"))
-    var maxConnections = 64
+    var maxConnections: Int?
 
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
             "Seconds a program gets after SIGTERM before SIGKILL when the runner stops, \(WorkerConfiguration.secondsText(ActionRunnerConfiguration.Bounds.grace)) (default 10).",
             valueName: "n"))
-    var graceSeconds: Double = 10
+    var graceSeconds: Double?
 
     func validate() throws {
         _ = try settings()
@@ -140,12 +140,12 @@ struct ActionRunnerCommand: ParsableCommand {
             ? (environment["JOBS_ACTION_RUNNER_ACTION_ENV"] ?? "").split(whereSeparator: \.isWhitespace)
                 .map(String.init)
             : actionEnvironment
-        guard let grace = Duration.seconds(checking: graceSeconds) else {
+        guard let grace = Duration.seconds(checking: graceSeconds ?? 10) else {
             throw ValidationError("--grace-seconds must be a number of seconds")
         }
         do {
             return try ActionRunnerConfiguration(
-                programs: programs, actionEnvironment: passed, maximumConnections: maxConnections, grace: grace)
+                programs: programs, actionEnvironment: passed, maximumConnections: maxConnections ?? 64, grace: grace)
         } catch {
             let source: String
             switch error.setting {
