@@ -18,7 +18,7 @@ package final class WorkerProcess: @unchecked Sendable {
     package let arguments: [String]
 
     /// Starts `jobsctl worker ARGUMENTS` with `environment` (its whole environment), logging to `logPath`.
-    init(arguments: [String], environment: [String: String], logPath: String) throws {
+    package init(arguments: [String], environment: [String: String], logPath: String) throws {
         self.arguments = arguments
         self.logPath = logPath
         process = try ChildProcess.spawn(

@@ -58,11 +58,8 @@ public final class JobRunner: @unchecked Sendable {
         self.connect = connect
         self.log = log
         ownLeaseOwner = LeaseOwner(parsing: configuration.owner)
-        let jobVariables = Set(JobRun.jobVariables)
-        baseEnvironment = environment.filter { entry in
-            let name = String(entry.prefix { $0 != "=" })
-            return !jobVariables.contains(name) && configuration.passesToActions(name)
-        }
+        baseEnvironment = WorkerConfiguration.actionBaseEnvironment(
+            environment, naming: configuration.actionEnvironment)
     }
 
     /// This process's environment, as `NAME=value` entries.
@@ -96,12 +93,19 @@ public final class JobRunner: @unchecked Sendable {
     @discardableResult
     public func run() throws -> WorkerSummary {
         let store = try connect()
-        let programs = configuration.programs.values.map(\.description).sorted()
+        let programs: String
+        switch configuration.actionSource {
+        case .programs(let local):
+            programs = local.values.map(\.description).sorted().joined(separator: " ")
+        case .runner(let socket, _):
+            programs = configuration.actions.map(\.rawValue).joined(separator: " ")
+                + ", run by the action runner at \(socket)"
+        }
         log.write(
             "worker \(configuration.owner) started: concurrency \(configuration.concurrency), poll "
                 + "\(configuration.pollInterval.settingText), lease \(configuration.lease.settingText), action timeout "
                 + "\(configuration.actionTimeout?.settingText ?? "none"), grace \(configuration.grace.settingText)"
-                + (configuration.runOnce ? ", once" : "") + "; actions: " + programs.joined(separator: " ")
+                + (configuration.runOnce ? ", once" : "") + "; actions: " + programs
                 + " (jobs of other actions are left for a worker that runs them)")
 
         register(on: store)

@@ -15,8 +15,8 @@ import Darwin
 public struct WorkerConfiguration: Sendable {
     /// The name this worker's leases carry; unique per worker process.
     public let owner: String
-    /// The program of each action. The worker claims only jobs of these actions; at least one.
-    public let programs: [JobAction: ActionProgram]
+    /// Who starts the programs: the worker itself, or an action runner it reaches through a socket.
+    public let actionSource: ActionSource
     /// Jobs run at once, each by a program of its own.
     public let concurrency: Int
     /// How long the worker waits between two looks for due jobs when the last look found none to spare.
@@ -40,18 +40,73 @@ public struct WorkerConfiguration: Sendable {
     /// `--action-env`). Never `JOBS_STORE` nor `PG*`: those may hold the store's password.
     public let actionEnvironment: Set<String>
 
+    /// Who starts a job's program.
+    public enum ActionSource: Sendable, Equatable {
+        /// The worker itself, as its own user: the program of each action (`--action`).
+        case programs([JobAction: ActionProgram])
+        /// The action runner listening on this Unix socket (`--action-runner`), as the runner's user, for the
+        /// actions it listed when the worker started (``ActionRunnerClient/actions(at:)``).
+        case runner(socket: String, actions: [JobAction])
+    }
+
+    /// The program of each action the worker starts itself; empty when an action runner starts them.
+    public var programs: [JobAction: ActionProgram] {
+        if case .programs(let programs) = actionSource { return programs }
+        return [:]
+    }
+
     /// Whether a program gets the worker's variable `name`: `PATH`, `LANG`, `LC_*` and the
     /// ``actionEnvironment`` names, never `JOBS_STORE` nor `PG*`.
     public func passesToActions(_ name: String) -> Bool {
-        guard !Self.isSecret(name) else { return false }
-        return name == "PATH" || name == "LANG" || name.hasPrefix("LC_") || actionEnvironment.contains(name)
+        Self.passesToActions(name, naming: actionEnvironment)
+    }
+
+    /// Whether a program gets its starter's variable `name` (the worker's, or the action runner's): `PATH`,
+    /// `LANG`, `LC_*` and the names in `named` (`--action-env`), never `JOBS_STORE` nor `PG*`.
+    public static func passesToActions(_ name: String, naming named: Set<String>) -> Bool {
+        guard !isSecret(name) else { return false }
+        return name == "PATH" || name == "LANG" || name.hasPrefix("LC_") || named.contains(name)
+    }
+
+    /// The entries of `environment` (`NAME=value`) that programs get, ``passesToActions(_:naming:)``, without any
+    /// of the job's own variables (``JobRun/jobVariables``: those are added per job, after these).
+    static func actionBaseEnvironment(_ environment: [String], naming named: Set<String>) -> [String] {
+        let jobVariables = Set(JobRun.jobVariables)
+        return environment.filter { entry in
+            let name = String(entry.prefix { $0 != "=" })
+            return !jobVariables.contains(name) && passesToActions(name, naming: named)
+        }
     }
 
     /// Variables that may hold the store's credentials.
     static func isSecret(_ name: String) -> Bool { name == "JOBS_STORE" || name.hasPrefix("PG") }
 
-    /// The actions this worker claims jobs of: those it has a program for, in name order.
-    public var actions: [JobAction] { programs.keys.sorted { $0.rawValue < $1.rawValue } }
+    /// Checks the names of `--action-env`: variable names, none that may hold the store's credentials.
+    static func checkActionEnvironment(_ names: [String]) throws(SettingError) {
+        for name in names {
+            guard let first = name.utf8.first, first < 0x30 || first > 0x39,
+                name.utf8.allSatisfy({ $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                    || (0x61...0x7A).contains($0) })
+            else {
+                throw SettingError(
+                    setting: .actionEnvironment, rule: "\(name): must be a variable name ([A-Za-z_][A-Za-z0-9_]*)")
+            }
+            guard !isSecret(name) else {
+                throw SettingError(
+                    setting: .actionEnvironment,
+                    rule: "\(name): never passed to actions (JOBS_STORE and PG* may hold the store's password)")
+            }
+        }
+    }
+
+    /// The actions this worker claims jobs of: those it has a program for, or those its action runner runs, in
+    /// name order.
+    public var actions: [JobAction] {
+        switch actionSource {
+        case .programs(let programs): return programs.keys.sorted { $0.rawValue < $1.rawValue }
+        case .runner(_, let actions): return Set(actions).sorted { $0.rawValue < $1.rawValue }
+        }
+    }
 
     /// The range each setting must fall in.
     ///
@@ -92,15 +147,35 @@ public struct WorkerConfiguration: Sendable {
         min(.milliseconds(500), lease / 4)
     }
 
-    /// A configuration; `watchInterval` defaults to ``watchInterval(forLease:)``. Throws ``SettingError`` for
-    /// the first value outside its ``Bounds``, and for no program at all: a worker without one would run nothing.
+    /// A configuration; `watchInterval` defaults to ``watchInterval(forLease:)``. The worker starts `programs`
+    /// itself, unless `actionRunner` names a runner's socket and the actions it runs (then `programs` must be
+    /// empty). Throws ``SettingError`` for the first value outside its ``Bounds``, for no program at all (a
+    /// worker without one would run nothing), and for programs and a runner together.
     public init(
-        owner: String = WorkerConfiguration.uniqueOwner(), programs: [JobAction: ActionProgram],
-        concurrency: Int = 2, pollInterval: Duration = .seconds(5), lease: Duration = .seconds(30),
+        owner: String = WorkerConfiguration.uniqueOwner(), programs: [JobAction: ActionProgram] = [:],
+        actionRunner: (socket: String, actions: [JobAction])? = nil, concurrency: Int = 2, pollInterval: Duration = .seconds(5), lease: Duration = .seconds(30),
         watchInterval: Duration? = nil, actionTimeout: Duration? = .seconds(3600), grace: Duration = .seconds(10),
         runOnce: Bool = false, errorsLimit: Int = 4096, actionEnvironment: [String] = []
     ) throws(SettingError) {
-        guard !programs.isEmpty else {
+        let source: ActionSource
+        if let actionRunner {
+            guard programs.isEmpty else {
+                throw SettingError(
+                    setting: .programs,
+                    rule: "and an action runner are both given: with --action-runner, the runner's --action options "
+                        + "name the programs")
+            }
+            guard !actionRunner.actions.isEmpty else {
+                throw SettingError(
+                    setting: .programs,
+                    rule: "is empty: the action runner at \(actionRunner.socket) runs no action, so the worker would "
+                        + "run nothing")
+            }
+            source = .runner(socket: actionRunner.socket, actions: actionRunner.actions)
+        } else {
+            source = .programs(programs)
+        }
+        guard actionRunner != nil || !programs.isEmpty else {
             throw SettingError(
                 setting: .programs,
                 rule: "is empty: no action is configured, so the worker would run nothing. Give each action's "
@@ -128,23 +203,10 @@ public struct WorkerConfiguration: Sendable {
                 setting: .errorsLimit,
                 rule: "must be \(Bounds.errorsLimit.lowerBound) to \(Bounds.errorsLimit.upperBound) bytes")
         }
-        for name in actionEnvironment {
-            guard let first = name.utf8.first, first < 0x30 || first > 0x39,
-                name.utf8.allSatisfy({ $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
-                    || (0x61...0x7A).contains($0) })
-            else {
-                throw SettingError(
-                    setting: .actionEnvironment, rule: "\(name): must be a variable name ([A-Za-z_][A-Za-z0-9_]*)")
-            }
-            guard !Self.isSecret(name) else {
-                throw SettingError(
-                    setting: .actionEnvironment,
-                    rule: "\(name): never passed to actions (JOBS_STORE and PG* may hold the store's password)")
-            }
-        }
+        try Self.checkActionEnvironment(actionEnvironment)
         self.actionEnvironment = Set(actionEnvironment)
         self.owner = owner
-        self.programs = programs
+        self.actionSource = source
         self.concurrency = concurrency
         self.pollInterval = pollInterval
         self.lease = lease

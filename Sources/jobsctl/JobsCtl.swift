@@ -21,8 +21,8 @@ struct JobsCtl: ParsableCommand {
             """,
         version: Release.version,
         subcommands: [
-            Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self, WorkerCommand.self, StatusCommand.self,
-            WebhookCommand.self,
+            Init.self, Org.self, Key.self, ProjectCommand.self, JobCommand.self, WorkerCommand.self,
+            ActionRunnerCommand.self, StatusCommand.self, WebhookCommand.self,
         ]
     )
 }

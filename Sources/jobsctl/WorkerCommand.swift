@@ -24,10 +24,22 @@ struct WorkerCommand: ParsableCommand {
             jobsctl status and /jobs-api/metrics count it as live while it was seen within three poll intervals \
             or its lease, whichever is longer.
 
+            With --action-runner SOCKET, the worker starts no program itself: the action runner (jobsctl \
+            action-runner, running as a user of its own that cannot read the store) listening on that Unix socket \
+            starts them, with its own --action programs and --action-env variables. As it starts, the worker asks \
+            the runner which actions it runs and claims jobs of those; it refuses to start when the runner cannot be \
+            reached or runs none. --action and --action-env are then refused. Each job is one connection: the \
+            runner starts the program and reports how it ended, with the end of its standard error; a cancel or a \
+            timeout stops it through the runner (SIGTERM, then SIGKILL); a job whose connection ends before that \
+            report fails ("the action runner closed the connection before the program ended"), and the runner kills \
+            the program of a worker that is gone.
+
             Each option not given falls back to an environment variable: JOBS_WORKER_ACTIONS (NAME=EXECUTABLE \
             entries separated by spaces), JOBS_WORKER_CONCURRENCY, JOBS_WORKER_POLL_SECONDS, \
             JOBS_WORKER_LEASE_SECONDS, JOBS_WORKER_ACTION_TIMEOUT, JOBS_WORKER_GRACE_SECONDS, JOBS_WORKER_ACTION_ENV \
-            (names separated by spaces).
+            (names separated by spaces), JOBS_WORKER_ACTION_RUNNER. An option given wins over the other's variable \
+            (--action over JOBS_WORKER_ACTION_RUNNER, --action-runner over JOBS_WORKER_ACTIONS); both variables set \
+            is refused.
 
             One line per job transition goes to standard error, and so does what programs write to their \
             standard output. SIGTERM or SIGINT: claim nothing more, let running programs finish for the grace \
@@ -40,6 +52,7 @@ struct WorkerCommand: ParsableCommand {
               jobsctl worker --store /var/lib/jobs-api/jobs.sqlite3 \\
                   --action delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data --concurrency 4 \\
                   --action-env USER_DATA_DIR
+              jobsctl worker --store /var/lib/jobs-api/jobs.sqlite3 --action-runner /run/jobs-action/runner.sock
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -50,7 +63,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(
         name: .customLong("action"),
         help: ArgumentHelp(
-            "The program that carries out an action (repeatable; at least one, here or in JOBS_WORKER_ACTIONS), e.g. delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data. The worker claims only jobs of these actions.",
+            "The program that carries out an action (repeatable; at least one, here or in JOBS_WORKER_ACTIONS, unless --action-runner), e.g. delete_user_data=/usr/local/lib/jobs-api/actions/delete-user-data. The worker claims only jobs of these actions.",
             valueName: "name=executable"))
     var actions: [String] = []
 
@@ -60,6 +73,13 @@ struct WorkerCommand: ParsableCommand {
             "A variable of the worker's environment that action programs get too, besides PATH, LANG and LC_* (repeatable), e.g. USER_DATA_DIR. Never JOBS_STORE nor PG*.",
             valueName: "name"))
     var actionEnvironment: [String] = []
+
+    @Option(
+        name: .customLong("action-runner"),
+        help: ArgumentHelp(
+            "The Unix socket of an action runner (jobsctl action-runner) that starts the programs instead of the worker, e.g. /run/jobs-action/runner.sock. The worker then claims the actions the runner lists; not with --action nor --action-env.",
+            valueName: "socket"))
+    var actionRunner: String?
 
     @Option(
         parsing: .unconditional,
@@ -108,14 +128,14 @@ struct WorkerCommand: ParsableCommand {
     var webhookFirstRetrySeconds: Double = 5
 
     func validate() throws {
-        _ = try settings()
+        _ = try settings(askingRunner: false)
         guard (0...16).contains(webhookSenders) else { throw ValidationError("--webhook-senders must be 0–16") }
         guard webhookFirstRetrySeconds.isFinite, webhookFirstRetrySeconds >= 0.01, webhookFirstRetrySeconds <= 3600
         else { throw ValidationError("--webhook-first-retry-seconds must be 0.01–3600") }
     }
 
     func run() throws {
-        let settings = try settings()
+        let settings = try settings(askingRunner: true)
         let connector = try storeOptions.connector()
         // connect() checks that the store exists and is on the current schema, with a message naming the fix.
         _ = try connector.connect()
@@ -149,7 +169,9 @@ struct WorkerCommand: ParsableCommand {
 
     /// The worker's configuration: each option, else its environment variable, else its default, checked by
     /// ``WorkerConfiguration`` against its bounds; an error names the option or variable that gave the value.
-    private func settings() throws -> WorkerConfiguration {
+    /// With an action runner, `askingRunner` asks it for its actions (``ActionRunnerClient/actions(at:timeout:)``);
+    /// without, `delete_user_data` stands in for them, so that `validate()` checks every other setting first.
+    private func settings(askingRunner: Bool) throws -> WorkerConfiguration {
         let environment = ProcessInfo.processInfo.environment
         /// Where each setting came from, for messages: `--lease-seconds` or `JOBS_WORKER_LEASE_SECONDS=0:`.
         var sources: [WorkerConfiguration.SettingError.Setting: String] = [:]
@@ -196,8 +218,48 @@ struct WorkerCommand: ParsableCommand {
             TimeLimit.rule)
         if case .invalid? = timeout { throw ValidationError("--action-timeout \(TimeLimit.rule)") }
 
+        let runnerVariable = environment["JOBS_WORKER_ACTION_RUNNER"].flatMap { $0.isEmpty ? nil : $0 }
+        let actionsVariable = environment["JOBS_WORKER_ACTIONS"].flatMap {
+            $0.allSatisfy(\.isWhitespace) ? nil : $0
+        }
+        if actionRunner != nil && !actions.isEmpty {
+            throw CLIError(
+                "--action and --action-runner exclude each other: with an action runner, the runner's own --action "
+                    + "options name the programs")
+        }
+        if actionRunner == nil && actions.isEmpty && runnerVariable != nil && actionsVariable != nil {
+            throw CLIError(
+                "JOBS_WORKER_ACTIONS and JOBS_WORKER_ACTION_RUNNER are both set: the worker either starts its "
+                    + "programs or has an action runner start them")
+        }
+        let runnerSocket = actions.isEmpty ? actionRunner ?? runnerVariable : nil
+        if runnerSocket != nil && !actionEnvironment.isEmpty {
+            throw CLIError(
+                "--action-env and --action-runner exclude each other: programs get the action runner's "
+                    + "environment, as its own --action-env allows")
+        }
+        var runner: (socket: String, actions: [JobAction])?
+        if let runnerSocket {
+            let listed: [JobAction]
+            if askingRunner {
+                do {
+                    listed = try ActionRunnerClient.actions(at: runnerSocket)
+                } catch {
+                    throw CLIError("\(error): refusing to start a worker that cannot run its jobs")
+                }
+                guard !listed.isEmpty else {
+                    throw CLIError(
+                        "the action runner at \(runnerSocket) runs no action: refusing to start a worker that would "
+                            + "run nothing")
+                }
+            } else {
+                listed = [.deleteUserData]
+            }
+            runner = (runnerSocket, listed)
+        }
+
         let fromEnvironment = actions.isEmpty
-        let entries = fromEnvironment
+        let entries = runner != nil ? [] : fromEnvironment
             ? (environment["JOBS_WORKER_ACTIONS"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
             : actions
         var programs: [JobAction: ActionProgram] = [:]
@@ -214,7 +276,7 @@ struct WorkerCommand: ParsableCommand {
             programs[program.action] = program
         }
 
-        let passed = actionEnvironment.isEmpty
+        let passed = runner != nil ? [] : actionEnvironment.isEmpty
             ? (environment["JOBS_WORKER_ACTION_ENV"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
             : actionEnvironment
         sources[.actionEnvironment] = actionEnvironment.isEmpty ? "JOBS_WORKER_ACTION_ENV:" : "--action-env"
@@ -227,7 +289,7 @@ struct WorkerCommand: ParsableCommand {
         }
         do {
             return try WorkerConfiguration(
-                programs: programs, concurrency: concurrency ?? 2, pollInterval: poll ?? .seconds(5),
+                programs: programs, actionRunner: runner, concurrency: concurrency ?? 2, pollInterval: poll ?? .seconds(5),
                 lease: lease ?? .seconds(30), actionTimeout: limit, grace: grace ?? .seconds(10), runOnce: once,
                 actionEnvironment: passed)
         } catch let error where error.setting == .programs {

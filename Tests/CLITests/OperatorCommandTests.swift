@@ -300,7 +300,7 @@ struct OperatorCommandTests {
         [], ["init"], ["org"], ["org", "create"], ["org", "list"], ["org", "show"], ["key"], ["key", "create"],
         ["key", "list"], ["key", "revoke"], ["key", "rotate"], ["project"], ["project", "create"], ["project", "list"],
         ["project", "show"], ["job"], ["job", "create"], ["job", "import"], ["job", "list"], ["job", "show"],
-        ["job", "cancel"], ["job", "purge"], ["worker"], ["status"],
+        ["job", "cancel"], ["job", "purge"], ["worker"], ["action-runner"], ["status"],
     ]
 
     @Test(arguments: commands)

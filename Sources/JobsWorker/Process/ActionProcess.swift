@@ -160,8 +160,15 @@ final class ActionProcess {
     /// Waits up to `timeout` for the program to write to its standard error (or close it), or to read enough of
     /// its standard input for more of the job's input to fit. The corresponding C function is `poll`.
     func waitForOutputOrInputSpace(timeout: Duration) {
+        waitForOutputOrInputSpace(timeout: timeout, orReadable: -1)
+    }
+
+    /// ``waitForOutputOrInputSpace(timeout:)`` that also returns when `connection` (unless -1) has bytes to read
+    /// or ended: the action runner's connection to the worker, watched with the program's pipes.
+    func waitForOutputOrInputSpace(timeout: Duration, orReadable connection: Int32) {
         let milliseconds = Int32(clamping: max(0, timeout.inMilliseconds))
         var descriptors: [pollfd] = []
+        if connection >= 0 { descriptors.append(pollfd(fd: connection, events: Int16(POLLIN), revents: 0)) }
         if errorOutput >= 0 { descriptors.append(pollfd(fd: errorOutput, events: Int16(POLLIN), revents: 0)) }
         if inputEnd >= 0 { descriptors.append(pollfd(fd: inputEnd, events: Int16(POLLOUT), revents: 0)) }
         // With nothing to watch, poll just lets the time pass.

@@ -17,8 +17,9 @@ struct OutputTail: Sendable {
     /// Adds bytes the program wrote, dropping the oldest beyond `limit`.
     mutating func append<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         if bytes.count >= limit {
+            // Exactly `limit` bytes into an empty tail drop nothing.
+            isTruncated = isTruncated || bytes.count > limit || !kept.isEmpty
             kept = Array(bytes.suffix(limit))
-            isTruncated = true
             return
         }
         let overflow = kept.count + bytes.count - limit

@@ -4,12 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// How a program ended, as `waitpid` reports it.
+/// How a program ended, as `waitpid` reports it (for a program the action runner started: as the runner
+/// reported it).
 package enum Termination: Sendable, Equatable, CustomStringConvertible {
     /// It exited with this status.
     case exited(Int32)
     /// A signal ended it.
     case signaled(Int32)
+    /// Its end is unknown: the action runner that started it did not report it (the connection to the runner
+    /// was lost, or the runner answered something else), and the runner kills a program whose worker is gone.
+    /// Says why, as a job's failure cause.
+    case unreported(String)
 
     /// Whether it exited with status 0.
     package var isSuccess: Bool { self == .exited(0) }
@@ -19,6 +24,7 @@ package enum Termination: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .exited(let status): return "exited with status \(status)"
         case .signaled(let signal): return "killed by \(Termination.name(of: signal))"
+        case .unreported(let reason): return reason
         }
     }
 

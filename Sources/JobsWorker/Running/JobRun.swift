@@ -67,7 +67,7 @@ final class JobRun: @unchecked Sendable {
         let ending = Ending(store: store, started: started, leaseExpiresAt: claimed.leaseExpiresAt)
 
         // Claims ask for the configured actions only; a job handed over by another way still fails plainly.
-        guard let program = configuration.programs[job.action] else {
+        guard configuration.actions.contains(job.action) else {
             return finish(.failed, cause: "no program is configured for action \"\(job.action.rawValue)\"", ending)
         }
         let values = [String(job.id), String(job.projectID), claimed.projectKey.rawValue, job.action.rawValue,
@@ -76,20 +76,34 @@ final class JobRun: @unchecked Sendable {
             // A NUL would cut the variable short: the program would act on another user's id.
             return finish(.failed, cause: "the job's reference id or action contains a NUL character", ending)
         }
-        let environment = baseEnvironment + zip(Self.jobVariables, values).map { "\($0)=\($1)" }
         // The worker began to stop before this run got going: hand the job on without starting its program.
         if isStopRequested { return release(ending, reason: "the worker is stopping") }
-        let process: ActionProcess
-        do {
-            process = try ActionProcess.start(
-                executable: program.executable, environment: environment, input: Array((job.jsonText + "\n").utf8))
-        } catch {
-            // The client sees a plain message; the path and the system's reason go to the log.
-            return finish(
-                .failed, cause: "the program for action \"\(job.action.rawValue)\" could not be started", ending,
-                note: "; \(error)")
+        let input = Array((job.jsonText + "\n").utf8)
+        let action: any RunningAction
+        switch configuration.actionSource {
+        case .programs(let programs):
+            guard let program = programs[job.action] else {
+                return finish(.failed, cause: "no program is configured for action \"\(job.action.rawValue)\"", ending)
+            }
+            let environment = baseEnvironment + zip(Self.jobVariables, values).map { "\($0)=\($1)" }
+            do {
+                action = try ActionProcess.start(executable: program.executable, environment: environment, input: input)
+            } catch {
+                // The client sees a plain message; the path and the system's reason go to the log.
+                return finish(
+                    .failed, cause: "the program for action \"\(job.action.rawValue)\" could not be started", ending,
+                    note: "; \(error)")
+            }
+        case .runner(let socket, _):
+            do {
+                action = try RemoteAction.start(
+                    socket: socket, action: job.action, variables: Array(zip(Self.jobVariables, values)), input: input,
+                    errorsLimit: configuration.errorsLimit)
+            } catch {
+                return finish(.failed, cause: error.cause, ending)
+            }
         }
-        return watch(process, ending)
+        return watch(action, ending)
     }
 
     // MARK: Watching the program
@@ -115,7 +129,7 @@ final class JobRun: @unchecked Sendable {
 
     /// Waits for the program to end, renewing the lease (which notices a cancel), enforcing the timeout and the
     /// worker's stop; then writes the result.
-    private func watch(_ process: ActionProcess, _ ending: Ending) -> JobRunOutcome {
+    private func watch(_ process: any RunningAction, _ ending: Ending) -> JobRunOutcome {
         let job = claimed.job
         var tail = OutputTail(limit: configuration.errorsLimit)
         var nextWatch = ending.started + configuration.watchInterval
