@@ -157,7 +157,7 @@ public final class JobRunner: @unchecked Sendable {
         log.write(
             "worker \(configuration.owner) stopped\(reason.map { " on \($0)" } ?? ""): \(summary.claimed) claimed, "
                 + "\(summary.completed) completed, \(summary.failed) failed, \(summary.cancelled) cancelled, "
-                + "\(summary.released) released, \(summary.other) lost or unrecorded")
+                + "\(summary.released) released, \(summary.deferred) deferred, \(summary.other) lost or unrecorded")
         if let claimFailure { throw claimFailure }
         return summary
     }

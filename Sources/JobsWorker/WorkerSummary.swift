@@ -10,6 +10,9 @@ public struct WorkerSummary: Sendable, Equatable {
     public var cancelled = 0
     /// Jobs whose lease was released because the worker stopped: the next worker runs them.
     public var released = 0
+    /// Jobs whose program did not start because the action runner could not take them now: they run again once
+    /// their lease expires.
+    public var deferred = 0
     /// Jobs lost to another worker, whose result the store refused, or whose result could not be written.
     public var other = 0
 
@@ -22,6 +25,7 @@ public struct WorkerSummary: Sendable, Equatable {
         case .failed: failed += 1
         case .cancelled: cancelled += 1
         case .released: released += 1
+        case .deferred: deferred += 1
         case .lost, .refused, .unrecorded: other += 1
         }
     }

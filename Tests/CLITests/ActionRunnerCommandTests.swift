@@ -52,10 +52,10 @@ struct RunnerFixture {
             environment: workerEnvironment(extra))
     }
 
-    /// Starts `jobsctl worker --action-runner SOCKET` (until stopped), logging to `worker.log`.
-    func startWorker() throws -> WorkerProcess {
+    /// Starts `jobsctl worker --action-runner SOCKET ARGUMENTS` (until stopped), logging to `worker.log`.
+    func startWorker(_ arguments: [String] = []) throws -> WorkerProcess {
         try WorkerProcess(
-            arguments: ["--action-runner", socket, "--poll-seconds", "0.1"], environment: workerEnvironment(),
+            arguments: ["--action-runner", socket, "--poll-seconds", "0.1"] + arguments, environment: workerEnvironment(),
             logPath: folder.appending("worker.log"))
     }
 
@@ -192,20 +192,41 @@ struct ActionRunnerCommandTests {
         #expect(try runner.stop() == 0)
     }
 
-    @Test func stoppingTheRunnerStopsItsProgramsAndExitsZero() throws {
+    /// A runner's restart (an upgrade, `systemctl restart jobs-action`) fails no job: the program it stopped is
+    /// released, a job it cannot take while it is down waits for its lease, and both run once it is back.
+    @Test func stoppingTheRunnerReleasesItsJobsWhichRunOnceItIsBack() throws {
         let fixture = try RunnerFixture()
-        let script = try fixture.script(#"echo $$ > "$DIR/pid"; sleep 120"#)
+        // The first run waits until it is stopped; any later run completes.
+        let script = try fixture.script(#"[ -e "$DIR/ran-once" ] && exit 0; echo $$ > "$DIR/pid"; sleep 120"#)
         let runner = try fixture.startRunner(script: script, ["--grace-seconds", "30"])
-        let worker = try fixture.startWorker()
+        let worker = try fixture.startWorker(["--lease-seconds", "2"])
         let id = try fixture.createJob("eve@example.com")
         let pid = try fixture.pid(in: "pid")
+        try fixture.folder.write("ran-once")
 
         #expect(try runner.stop() == 0)
         #expect(RunnerFixture.isGone(pid))
         #expect(!FileManager.default.fileExists(atPath: fixture.socket), "the runner removes the socket it made")
-        #expect(eventually { (try? fixture.job(id)["status"]?.string) == "failed" })
-        #expect(try fixture.job(id)["errors"]?.string == "killed by SIGTERM")
+        #expect(
+            eventually {
+                worker.logLines(forJob: id).contains {
+                    $0.contains("stopped because the action runner was stopping; lease released")
+                }
+            }, "\(worker.log)")
+        // Claimed again with no runner to take it: not started, not failed; it waits for its lease.
+        #expect(
+            eventually {
+                worker.logLines(forJob: id).contains { $0.contains("not started: the action runner could not be reached") }
+            }, "\(worker.log)")
+        #expect(try fixture.job(id)["status"]?.string == "running")
+        #expect(try fixture.job(id)["errors"]?.string == nil)
+
+        let again = try fixture.startRunner(script: script)
+        #expect(eventually { (try? fixture.job(id)["status"]?.string) == "completed" }, "\(worker.log)")
         #expect(try worker.stop() == 0)
+        // Its summary counts the claims the runner could not take (at least the one seen above).
+        #expect(worker.log.contains(" deferred, ") && !worker.log.contains(" 0 deferred, "), "\(worker.log)")
+        #expect(try again.stop() == 0)
     }
 
     @Test func aRunnerTakesTheSocketSystemdPasses() throws {

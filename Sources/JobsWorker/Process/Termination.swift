@@ -15,6 +15,9 @@ package enum Termination: Sendable, Equatable, CustomStringConvertible {
     /// was lost, or the runner answered something else), and the runner kills a program whose worker is gone.
     /// Says why, as a job's failure cause.
     case unreported(String)
+    /// The action runner stopped the program because the runner itself was stopping (a restart, an upgrade): the
+    /// job did not fail, and is released so that it runs again.
+    case interrupted
 
     /// Whether it exited with status 0.
     package var isSuccess: Bool { self == .exited(0) }
@@ -25,6 +28,7 @@ package enum Termination: Sendable, Equatable, CustomStringConvertible {
         case .exited(let status): return "exited with status \(status)"
         case .signaled(let signal): return "killed by \(Termination.name(of: signal))"
         case .unreported(let reason): return reason
+        case .interrupted: return "stopped because the action runner was stopping"
         }
     }
 

@@ -33,7 +33,12 @@ import Darwin
 /// - Once the program ended (reaped; then its group gets SIGKILL, so that nothing it started lingers), the
 ///   runner sends `exited STATUS LENGTH\n` or `signaled SIGNAL LENGTH\n`, then LENGTH bytes: the end of the
 ///   program's standard error, at most `errorsLimit + 1` bytes (one more than the limit when older output was
-///   dropped, so that the worker's ``OutputTail`` tells it was), and closes.
+///   dropped, so that the worker's ``OutputTail`` tells it was), and closes. A program the runner stopped
+///   because the runner itself stops (and that did not exit 0) is reported `interrupted 0 0\n` instead: not the
+///   job's failure; the worker releases the job to run again.
+/// - The worker takes `error busy` and `error the action runner is stopping`, like a runner it cannot reach or that
+///   does not answer, as "not now": the program did not start, and the job waits for its lease to expire, then
+///   runs again. Any other `error` fails the job with the message.
 ///
 /// The program starts as a worker would start it (``ActionProcess``): the runner's environment as
 /// ``WorkerConfiguration/passesToActions(_:naming:)`` allows it (`PATH`, `LANG`, `LC_*`, `--action-env`, never
@@ -139,7 +144,7 @@ public final class ActionRunner: Sendable {
                 return true
             }
             guard admitted else {
-                connection.send("error busy\n", within: .milliseconds(100))
+                connection.send("error \(RunnerRequest.busyAnswer)\n", within: .milliseconds(100))
                 log.write("a connection refused: busy (\(configuration.maximumConnections) connections already)")
                 continue
             }

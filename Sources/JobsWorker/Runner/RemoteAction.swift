@@ -38,10 +38,13 @@ final class RemoteAction: RunningAction {
         self.socket = socket
     }
 
-    /// Why a job could not be handed to the runner: its failure cause.
+    /// Why a job could not be handed to the runner.
     struct StartFailure: Error {
         /// `the action runner refused the job: no program for action "x"`.
         var cause: String
+        /// Whether the runner could not take the job now (unreachable, busy, stopping, silent), as opposed to
+        /// refusing it: the program did not start, and the job is left to run again rather than failed.
+        var isTransient = false
     }
 
     /// Connects to the runner at `socket`, sends the job (its variables, in ``JobRun/jobVariables`` order, and its
@@ -53,25 +56,30 @@ final class RemoteAction: RunningAction {
         do {
             socket = try RunnerSocket.connect(path: path)
         } catch {
-            throw StartFailure(cause: "the action runner could not be reached (\(error))")
+            throw StartFailure(cause: "the action runner could not be reached (\(error))", isTransient: true)
         }
         let job = RunnerRequest.Job(
             action: action, variables: variables.map { (name: $0.0, value: $0.1) }, inputBytes: input.count,
             errorsLimit: errorsLimit)
         let deadline = ContinuousClock.now + startTimeout
         guard socket.send(RunnerRequest.line(for: job) + input, before: deadline) else {
-            throw StartFailure(cause: "the action runner did not take the job within \(startTimeout.settingText)")
+            throw StartFailure(
+                cause: "the action runner did not take the job within \(startTimeout.settingText)", isTransient: true)
         }
         switch readLine(socket, before: deadline) {
         case "started"?:
             return RemoteAction(socket: socket)
         case let answer? where answer.hasPrefix("error "):
-            throw StartFailure(cause: "the action runner refused the job: \(answer.dropFirst(6))")
+            let reason = String(answer.dropFirst(6))
+            throw StartFailure(
+                cause: "the action runner refused the job: \(reason.prefix(500))",
+                isTransient: reason == RunnerRequest.busyAnswer || reason == RunnerRequest.stoppingAnswer)
         case let answer?:
             throw StartFailure(cause: "the action runner answered something else than started: \(answer.prefix(200))")
         case nil:
             throw StartFailure(
-                cause: "the action runner did not answer within \(startTimeout.settingText) (or closed the connection)")
+                cause: "the action runner did not answer within \(startTimeout.settingText) (or closed the connection)",
+                isTransient: true)
         }
     }
 
@@ -180,6 +188,7 @@ final class RemoteAction: RunningAction {
         switch words[0] {
         case "exited": termination = .exited(value)
         case "signaled": termination = .signaled(value)
+        case "interrupted": termination = .interrupted
         default:
             ending = .unreported("the action runner sent an answer this worker does not understand")
             return

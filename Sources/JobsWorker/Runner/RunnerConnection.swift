@@ -92,7 +92,7 @@ final class RunnerConnection: @unchecked Sendable {
     /// Waits for bytes of the request until its deadline.
     private func receive(upTo count: Int) -> Reception {
         while true {
-            if runner.stopRequestedAt != nil { return .failed("the action runner is stopping") }
+            if runner.stopRequestedAt != nil { return .failed(RunnerRequest.stoppingAnswer) }
             switch socket.receive(upTo: count) {
             case .bytes(let bytes): return .bytes(bytes)
             case .end: return .failed(nil)
@@ -215,9 +215,13 @@ final class RunnerConnection: @unchecked Sendable {
         }
         let header: String
         switch termination {
+        case _ where stoppedAt != nil && !termination.isSuccess:
+            // Stopped because the runner stops: not the job's failure. The worker releases it, to run again.
+            header = "interrupted 0 0\n"
+            tail = OutputTail(limit: 1)
         case .exited(let status): header = "exited \(status) \(tail.bytes.count)\n"
         case .signaled(let signal): header = "signaled \(signal) \(tail.bytes.count)\n"
-        case .unreported: header = "exited -1 \(tail.bytes.count)\n"
+        case .unreported, .interrupted: header = "exited -1 \(tail.bytes.count)\n"
         }
         let reported = socket.send(Array(header.utf8) + tail.bytes, before: .now + .seconds(10))
         log.write("\(job.subject): \(termination) after \(duration)\(notes)"

@@ -43,6 +43,10 @@ enum RunnerRequest: Equatable {
     static let version = 1
     /// The most bytes of the request line, its newline excluded.
     static let maximumLineBytes = 64 * 1024
+    /// The refusal (after `error `) of a connection beyond the runner's connections.
+    static let busyAnswer = "busy"
+    /// The refusal (after `error `) of a request that arrives while the runner stops.
+    static let stoppingAnswer = "the action runner is stopping"
     /// The most bytes of input a job may send.
     static let maximumInputBytes = 1024 * 1024
 

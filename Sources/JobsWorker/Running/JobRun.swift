@@ -99,6 +99,8 @@ final class JobRun: @unchecked Sendable {
                 action = try RemoteAction.start(
                     socket: socket, action: job.action, variables: Array(zip(Self.jobVariables, values)), input: input,
                     errorsLimit: configuration.errorsLimit)
+            } catch where error.isTransient {
+                return leave(ending, reason: error.cause)
             } catch {
                 return finish(.failed, cause: error.cause, ending)
             }
@@ -218,6 +220,7 @@ final class JobRun: @unchecked Sendable {
             let limit = configuration.actionTimeout?.settingText ?? "its time limit"
             return finish(.failed, cause: "timed out after \(limit)", output: output, ending, note: stopped)
         case nil:
+            if termination == .interrupted { return release(ending, reason: termination.description) }
             if termination.isSuccess { return finish(.completed, cause: nil, ending) }
             return finish(.failed, cause: termination.description, output: output, ending)
         }
@@ -272,6 +275,17 @@ final class JobRun: @unchecked Sendable {
                     + "expires, then a worker runs it again")
             return .unrecorded
         }
+    }
+
+    /// Leaves the job `running` under its lease, which is not renewed: its program never started (the action
+    /// runner could not take it now), and a worker runs it again once the lease expires. The lease is the wait
+    /// between two tries, so a runner that stays down is not asked again at every poll.
+    private func leave(_ ending: Ending, reason: String) -> JobRunOutcome {
+        let expires = Duration.milliseconds(max(0, ending.leaseExpiresAt - JobsAPI.now()))
+        log.write(
+            "\(subject): not started: \(reason); it stays running until its lease expires in \(expires.logText), "
+                + "then a worker runs it again")
+        return .deferred
     }
 
     /// Gives the lease up, so that the next worker runs the job again at once.

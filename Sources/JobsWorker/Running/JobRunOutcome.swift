@@ -21,4 +21,7 @@ package enum JobRunOutcome: Sendable, Equatable {
     /// The result could not be written (the store was unavailable until the lease ended): the job stays
     /// `running` until its lease expires, and then a worker runs it again.
     case unrecorded
+    /// The program did not start because the action runner could not take the job now (unreachable, busy,
+    /// stopping): the job stays `running` until its lease expires, and then a worker runs it again.
+    case deferred
 }
