@@ -50,7 +50,7 @@ for unit in "$work"/extracted/lib/systemd/system/*; do
     sed "s#/usr/bin/jobs#$work/extracted/usr/bin/jobs#g" "$unit" >"$work/units/${unit##*/}"
 done
 systemd-analyze verify "$work"/units/* || die "systemd-analyze verify found errors in the packaged units"
-for unit in jobs-api.service jobs-worker.service jobs-purge.service; do
+for unit in jobs-api.service jobs-worker.service jobs-purge.service jobs-action.service; do
     exposure=$(systemd-analyze security --offline=true "$work/units/$unit" | sed -n 's/.*exposure level for .*: \([0-9.]*\).*/\1/p')
     log "$unit: exposure $exposure"
     [[ $unit != jobs-api.service ]] || awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 1.2) }' \

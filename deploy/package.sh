@@ -72,9 +72,12 @@ for program in jobs-fcgi jobsctl; do
     strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/$program"
 done
 install -m 0644 deploy/systemd/jobs-api.service deploy/systemd/jobs-worker.service deploy/systemd/jobs-purge.service \
-    deploy/systemd/jobs-purge.timer "$root/lib/systemd/system/"
-# 0640 root:jobs-api comes from postinst (dpkg-statoverride): the group does not exist before it runs.
+    deploy/systemd/jobs-purge.timer deploy/systemd/jobs-action.socket deploy/systemd/jobs-action.service \
+    "$root/lib/systemd/system/"
+# 0640 root:jobs-api and root:jobs-action come from postinst (dpkg-statoverride): the groups do not exist before it
+# runs.
 install -m 0644 deploy/debian/jobs-api.env "$root/etc/jobs-api/jobs-api.env"
+install -m 0644 deploy/debian/jobs-action.env "$root/etc/jobs-api/jobs-action.env"
 install -m 0644 nginx/snippets/jobs-api.conf "$root/etc/nginx/snippets/jobs-api.conf"
 install -m 0644 nginx/conf.d/jobs-api.conf "$root/etc/nginx/conf.d/jobs-api.conf"
 install -m 0644 nginx/jobs-api.conf "$root/etc/nginx/sites-available/jobs-api"

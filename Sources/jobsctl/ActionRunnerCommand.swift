@@ -31,7 +31,10 @@ struct ActionRunnerCommand: ParsableCommand {
             Without --listen, the runner takes the socket systemd passes (LISTEN_PID, LISTEN_FDS=1: descriptor 3, \
             a listening Unix stream socket). One line per connection goes to standard error, naming the job by its \
             id and action, never by its user. SIGTERM or SIGINT: accept no more connections, send SIGTERM to every \
-            running program's group, SIGKILL after the grace period, and exit 0.
+            running program's group, SIGKILL after the grace period, and exit 0. A restart fails no job: a program \
+            stopped that way is reported "interrupted" and the worker releases its job to run again, and a job the \
+            runner cannot take meanwhile (no runner listening, busy, stopping) is not started and runs again once \
+            its lease expires.
 
             Each option not given falls back to an environment variable: JOBS_ACTION_RUNNER_ACTIONS (NAME=EXECUTABLE \
             entries separated by spaces), JOBS_ACTION_RUNNER_ACTION_ENV (names separated by spaces).

@@ -67,6 +67,50 @@ api() {
     cat /tmp/body
 }
 
+# README "Running actions as another user", without systemd: the action runner as jobs-action behind a socket only
+# jobs-api may reach, the worker handing it the jobs. A probe action records who ran it and what it could read.
+check_action_runner() {
+    local project=$1 probe runner_pid
+    step "actions as another user: the action runner as jobs-action, the worker handing it its jobs"
+    kill -TERM "$(cat /tmp/worker.pid)"
+    wait_for 15 bash -c "! kill -0 $(cat /tmp/worker.pid) 2>/dev/null" || fail "the worker did not stop on SIGTERM"
+    getent passwd jobs-action >/dev/null || fail "the package made no jobs-action user"
+    ! id -nG jobs-action | grep -qw jobs-api || fail "jobs-action is in the jobs-api group"
+    [[ $(stat -c '%U:%G %a' /etc/jobs-api/jobs-action.env) == "root:jobs-action 640" ]] \
+        || fail "jobs-action.env is $(stat -c '%U:%G %a' /etc/jobs-api/jobs-action.env), not root:jobs-action 640"
+    cat >/usr/local/bin/probe-action <<'EOF'
+#!/bin/sh
+# Who runs it, whether it can read the store or the worker's environment file, which store variable it got.
+{
+    id -un
+    if cat /var/lib/jobs-api/jobs.sqlite3 >/dev/null 2>&1; then echo store-readable; else echo store-unreadable; fi
+    if cat /etc/jobs-api/jobs-api.env >/dev/null 2>&1; then echo env-readable; else echo env-unreadable; fi
+    echo "JOBS_STORE=${JOBS_STORE:-unset} JOB_ID=$JOB_ID"
+} >/tmp/probe.out
+EOF
+    chmod 0755 /usr/local/bin/probe-action
+    echo 'JOBS_ACTION_RUNNER_ACTIONS="probe=/usr/local/bin/probe-action"' >>/etc/jobs-api/jobs-action.env
+    # The socket's folder lets jobs-api (its group) in and nobody else; the socket itself may be 0666 inside it.
+    install -d -o jobs-action -g jobs-api -m 0710 /run/jobs-action
+    (set -a; . /etc/jobs-api/jobs-action.env; exec runuser -u jobs-action -- jobsctl action-runner --listen /run/jobs-action/runner.sock --socket-mode 0666) 2>>/var/log/jobs-action.log &
+    runner_pid=$!
+    wait_for 10 test -S /run/jobs-action/runner.sock || fail "no runner socket: $(cat /var/log/jobs-action.log)"
+    (set -a; . /etc/jobs-api/jobs-api.env; JOBS_WORKER_ACTIONS=; JOBS_WORKER_ACTION_RUNNER=/run/jobs-action/runner.sock; exec runuser -u jobs-api -- jobsctl worker --store "${JOBS_STORE:-/var/lib/jobs-api/jobs.sqlite3}") 2>>/var/log/jobs-worker.log &
+    echo $! >/tmp/worker.pid
+    probe=$(printf '{"referenceId":"probe@example.com","status":"scheduled","action":"probe","startAt":0}\n' \
+        | as_service jobsctl job import --project "$project" 2>/dev/null | field jobId)
+    [[ -n $probe ]] || fail "the probe job was not imported"
+    wait_for 30 bash -c "runuser -u jobs-api -- env JOBS_STORE=$store jobsctl job show $probe | grep -q '\"status\":\"completed\"'" \
+        || fail "the probe job did not complete: $(as_service jobsctl job show "$probe"); worker: $(tail -n 5 /var/log/jobs-worker.log); runner: $(cat /var/log/jobs-action.log)"
+    [[ $(cat /tmp/probe.out) == "jobs-action
+store-unreadable
+env-unreadable
+JOBS_STORE=unset JOB_ID=$probe" ]] || fail "the probe action saw: $(cat /tmp/probe.out)"
+    if grep -q 'probe@example' /var/log/jobs-action.log; then fail "the runner's log names the user: $(cat /var/log/jobs-action.log)"; fi
+    kill -TERM "$runner_pid"
+    wait_for 15 bash -c "! kill -0 $runner_pid 2>/dev/null" || fail "the runner did not stop on SIGTERM"
+}
+
 run_checks() {
     local next_deb=$1
 
@@ -148,6 +192,8 @@ EOF
         || fail "job $job did not complete: $(api 200 GET "$base/jobs/$job"); worker: $(cat /var/log/jobs-worker.log)"
     [[ ! -e $user_dir ]] || fail "the action left $user_dir"
 
+    check_action_runner "$project"
+
     step "upgrade to $(basename "$next_deb"): every job kept, the store backed up before its migration"
     stop_services
     local before after backup
@@ -186,6 +232,8 @@ EOF
     ((${#left[@]} == 0)) || fail "left after the purge: ${left[*]}"
     ! getent passwd jobs-api >/dev/null || fail "the jobs-api user is left"
     ! getent group jobs-api >/dev/null || fail "the jobs-api group is left"
+    ! getent passwd jobs-action >/dev/null || fail "the jobs-action user is left"
+    ! getent group jobs-action >/dev/null || fail "the jobs-action group is left"
     step "passed"
 }
 
