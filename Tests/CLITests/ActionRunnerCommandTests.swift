@@ -204,8 +204,8 @@ struct ActionRunnerCommandTests {
         let pid = try fixture.pid(in: "pid")
         try fixture.folder.write("ran-once")
 
-        #expect(try runner.stop() == 0)
-        #expect(RunnerFixture.isGone(pid))
+        #expect(try runner.stop() == 0, "\(runner.log)")
+        #expect(RunnerFixture.isGone(pid), "\(runner.log)")
         #expect(!FileManager.default.fileExists(atPath: fixture.socket), "the runner removes the socket it made")
         #expect(
             eventually {
@@ -218,12 +218,13 @@ struct ActionRunnerCommandTests {
             eventually {
                 worker.logLines(forJob: id).contains { $0.contains("not started: the action runner could not be reached") }
             }, "\(worker.log)")
-        #expect(try fixture.job(id)["status"]?.string == "running")
-        #expect(try fixture.job(id)["errors"]?.string == nil)
+        #expect(try fixture.job(id)["status"]?.string == "running", "\(worker.log)")
+        #expect(try fixture.job(id)["errors"]?.string == nil, "\(worker.log)")
 
         let again = try fixture.startRunner(script: script)
-        #expect(eventually { (try? fixture.job(id)["status"]?.string) == "completed" }, "\(worker.log)")
-        #expect(try worker.stop() == 0)
+        #expect(
+            eventually { (try? fixture.job(id)["status"]?.string) == "completed" }, "\(worker.log)\n\(again.log)")
+        #expect(try worker.stop() == 0, "\(worker.log)")
         // Its summary counts the claims the runner could not take (at least the one seen above).
         #expect(worker.log.contains(" deferred, ") && !worker.log.contains(" 0 deferred, "), "\(worker.log)")
         #expect(try again.stop() == 0)
