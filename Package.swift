@@ -100,7 +100,7 @@ let package = Package(
         // The webhook receiver script is run by the tests, not compiled.
         .testTarget(
             name: "EndToEndTests", dependencies: ["JobsTesting", "JobsCore"], exclude: ["Webhooks/webhook-receiver.py"]),
-        .testTarget(name: "CLITests", dependencies: ["JobsTesting", "JobsCore"]),
+        .testTarget(name: "CLITests", dependencies: ["JobsTesting", "JobsCore", "StoreConnectors"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,7 +18,9 @@ extension JobCommand {
                 total; with --dry-run, deletes nothing and prints {"wouldDelete":N}. On SQLite the purged rows are then \
                 erased from the store's files (zeroed, and the log truncated). A finished job keeps the \
                 user id it deleted in its referenceId until it is purged: deploy/systemd/jobs-purge.timer runs \
-                this daily with the age in JOBS_PURGE_OLDER_THAN.
+                this daily with the age in JOBS_PURGE_OLDER_THAN. Every purge also deletes the stored answers of \
+                Idempotency-Keys (they hold the user id too) stored 24 hours ago or more, or before the cut-off when \
+                that is more recent.
 
                 Example:
                   jobsctl job purge --finished-before 2026-01-01T00:00:00Z --dry-run
@@ -78,6 +80,12 @@ extension JobCommand {
             }
         }
 
+        /// The time at or before which stored `Idempotency-Key`s are deleted: their 24-hour lifetime, or the jobs'
+        /// cut-off when that is more recent.
+        static func idempotencyKeyCutoff(now: Int64, jobsCutoff: Int64) -> Int64 {
+            max(now - IdempotentRequest.lifetime, jobsCutoff)
+        }
+
         /// `12h`, `30d`… in milliseconds: 1 or more of a unit, at most ``maximumAge``.
         static func age(_ text: String) -> Int64? {
             let units: [(suffix: UInt8, milliseconds: Int64)] = [
@@ -102,8 +110,10 @@ extension JobCommand {
                 return
             }
             // Idempotency-Keys are replayed for 24 hours; older ones, and the answers (user ids) stored with
-            // them, go with every purge.
-            let keys = try store.purgeIdempotencyKeys(storedAtOrBefore: JobsAPI.now() - IdempotentRequest.lifetime)
+            // them, go with every purge. So do those stored before the cut-off when it is more recent (an
+            // --older-than under 24 h): nothing about a person outlives the retention the operator set.
+            let keys = try store.purgeIdempotencyKeys(
+                storedAtOrBefore: Self.idempotencyKeyCutoff(now: JobsAPI.now(), jobsCutoff: before))
             var total = 0
             while true {
                 let deleted = try store.purgeFinishedJobs(before: before, limit: batchSize)

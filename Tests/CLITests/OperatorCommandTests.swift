@@ -1,5 +1,7 @@
 import Foundation
+import JobsCore
 import JobsTesting
+import StoreConnectors
 import Testing
 
 /// What an operator meets first (issue 13), run through the built `jobsctl` on a store of its own (SQLite, or
@@ -100,6 +102,41 @@ struct ImportCommandTests {
 
 @Suite("jobsctl job purge: imported jobs, --dry-run, times")
 struct PurgeCommandTests {
+    /// A stored `Idempotency-Key` answer holds the user id: a purge with a cut-off more recent than the keys'
+    /// 24-hour lifetime (`--older-than 1h`, say) removes the answers stored before it too, not only those a day
+    /// old. Written as the API writes them, through the store; each key's repeat then runs again.
+    @Test func aRecentCutOffRemovesTheIdempotencyAnswersStoredBeforeIt() throws {
+        let (cli, orgID, _) = try CLI.seeded()
+        let projectID = try #require(
+            try cli.json(["project", "list", "--org", String(orgID)]).first?["projectId"]?.int)
+        let store = try #require(StoreLocation(dsn: cli.store)).connector().connect()
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let hour: Int64 = 3_600_000
+        func keyed(_ key: String, at time: Int64) throws -> IdempotentOutcome<CreateOutcome> {
+            try store.createJob(
+                NewJob.deleteUserData(userID: key, createdAt: time, startAt: time + hour), projectID: projectID,
+                idempotency: IdempotentRequest(
+                    organizationID: orgID, key: key, method: "DELETE", path: "/u/\(key)", time: time),
+                response: { _ in StoredResponse(status: 200, body: Array("user \(key)".utf8)) })
+        }
+        // Stored two hours ago (within the 24 hours), and a minute ago.
+        _ = try keyed("two-hours", at: now - 2 * hour)
+        _ = try keyed("a-minute", at: now - 60_000)
+
+        #expect(try cli.json(["job", "purge", "--older-than", "1h"]) == [try JSONValue(parsing: #"{"deleted":0}"#)])
+        // The older answer is gone: its repeat runs again (the user's job is still active: a conflict, not a
+        // replay); the newer one is still replayed.
+        guard case .performed(.conflict) = try keyed("two-hours", at: now) else {
+            Issue.record("the answer stored two hours ago outlived a purge with --older-than 1h")
+            return
+        }
+        guard case .replayed(let stored) = try keyed("a-minute", at: now) else {
+            Issue.record("the answer stored a minute ago was purged by --older-than 1h")
+            return
+        }
+        #expect(stored.body == Array("user a-minute".utf8))
+    }
+
     @Test func jobsImportedFinishedWithoutUpdatedAtArePurgedByCreatedAt() throws {
         let (cli, _, projectKey) = try CLI.seeded()
         let lines = [
