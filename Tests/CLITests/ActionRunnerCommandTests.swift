@@ -174,6 +174,25 @@ struct ActionRunnerCommandTests {
         #expect(try runner.stop() == 0)
     }
 
+    /// The worker's timeout reaches a program of the runner's as a cancel does: SIGTERM through the runner, and
+    /// SIGKILL after the grace period for one that ignores it; the job fails with the timeout as its cause.
+    @Test func aTimedOutProgramIsStoppedThroughTheRunner() throws {
+        let fixture = try RunnerFixture()
+        let script = try fixture.script(#"trap '' TERM; echo $$ > "$DIR/pid"; echo working >&2; while :; do sleep 0.1; done"#)
+        let runner = try fixture.startRunner(script: script)
+        let worker = try fixture.startWorker(["--action-timeout", "1s", "--grace-seconds", "0.5"])
+        let id = try fixture.createJob("tim@example.com")
+        let pid = try fixture.pid(in: "pid")
+
+        #expect(eventually { (try? fixture.job(id)["status"]?.string) == "failed" }, "\(worker.log)")
+        let errors = try fixture.job(id)["errors"]?.string ?? ""
+        #expect(errors.hasPrefix("timed out after 1 s") && errors.contains("working"), "\(errors)")
+        #expect(RunnerFixture.isGone(pid), "\(runner.log)")
+        #expect(runner.log.contains("the worker asked for SIGTERM, then SIGKILL"), "\(runner.log)")
+        #expect(try worker.stop() == 0)
+        #expect(try runner.stop() == 0)
+    }
+
     @Test func aKilledWorkersProgramIsKilledByTheRunner() throws {
         let fixture = try RunnerFixture()
         // Ignores SIGTERM: only the runner's SIGKILL ends it.
