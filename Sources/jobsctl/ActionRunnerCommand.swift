@@ -117,32 +117,15 @@ struct ActionRunnerCommand: ParsableCommand {
     /// The runner's configuration: each option, else its environment variable, else its default.
     private func settings() throws -> ActionRunnerConfiguration {
         let environment = ProcessInfo.processInfo.environment
-        let fromEnvironment = actions.isEmpty
-        let entries = fromEnvironment
-            ? (environment["JOBS_ACTION_RUNNER_ACTIONS"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-            : actions
-        var programs: [JobAction: ActionProgram] = [:]
-        for entry in entries {
-            let program: ActionProgram
-            do {
-                program = try ActionProgram(parsing: entry)
-            } catch {
-                throw ValidationError("\(fromEnvironment ? "JOBS_ACTION_RUNNER_ACTIONS" : "--action"): \(error)")
-            }
-            guard programs[program.action] == nil else {
-                throw ValidationError("action \(program.action.rawValue) is given twice")
-            }
-            programs[program.action] = program
-        }
+        let programs = try ActionOptions.programs(
+            actions, variable: "JOBS_ACTION_RUNNER_ACTIONS", environment: environment)
         guard !programs.isEmpty else {
             throw CLIError(
                 "no action is configured (no --action, and JOBS_ACTION_RUNNER_ACTIONS is empty or unset): refusing "
                     + "to start an action runner that would run nothing")
         }
-        let passed = actionEnvironment.isEmpty
-            ? (environment["JOBS_ACTION_RUNNER_ACTION_ENV"] ?? "").split(whereSeparator: \.isWhitespace)
-                .map(String.init)
-            : actionEnvironment
+        let passed = ActionOptions.environmentNames(
+            actionEnvironment, variable: "JOBS_ACTION_RUNNER_ACTION_ENV", environment: environment)
         guard let grace = Duration.seconds(checking: graceSeconds ?? 10) else {
             throw ValidationError("--grace-seconds must be a number of seconds")
         }

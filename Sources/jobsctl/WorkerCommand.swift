@@ -258,27 +258,12 @@ struct WorkerCommand: ParsableCommand {
             runner = (runnerSocket, listed)
         }
 
-        let fromEnvironment = actions.isEmpty
-        let entries = runner != nil ? [] : fromEnvironment
-            ? (environment["JOBS_WORKER_ACTIONS"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-            : actions
-        var programs: [JobAction: ActionProgram] = [:]
-        for entry in entries {
-            let program: ActionProgram
-            do {
-                program = try ActionProgram(parsing: entry)
-            } catch {
-                throw ValidationError("\(fromEnvironment ? "JOBS_WORKER_ACTIONS" : "--action"): \(error)")
-            }
-            guard programs[program.action] == nil else {
-                throw ValidationError("action \(program.action.rawValue) is given twice")
-            }
-            programs[program.action] = program
-        }
+        let programs = runner != nil
+            ? [:] : try ActionOptions.programs(actions, variable: "JOBS_WORKER_ACTIONS", environment: environment)
 
-        let passed = runner != nil ? [] : actionEnvironment.isEmpty
-            ? (environment["JOBS_WORKER_ACTION_ENV"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-            : actionEnvironment
+        let passed = runner != nil
+            ? []
+            : ActionOptions.environmentNames(actionEnvironment, variable: "JOBS_WORKER_ACTION_ENV", environment: environment)
         sources[.actionEnvironment] = actionEnvironment.isEmpty ? "JOBS_WORKER_ACTION_ENV:" : "--action-env"
 
         let limit: Duration?

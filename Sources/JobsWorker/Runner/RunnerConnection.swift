@@ -192,12 +192,8 @@ final class RunnerConnection: @unchecked Sendable {
                 }
             }
         }
-        process.readErrorOutput(into: &tail)
-        process.closeInput()
         // Whatever the program left running in its group ends with it.
-        process.signalGroup(SIGKILL)
-        let termination = process.reap()
-        process.readErrorOutput(into: &tail)
+        let termination = process.finish(readingInto: &tail)
 
         var notes = asked.isEmpty ? "" : "; the worker asked for \(asked.joined(separator: ", then "))"
         if stoppedAt != nil { notes += killed ? "; killed (SIGKILL) as the runner stops" : "; stopped (SIGTERM) as the runner stops" }

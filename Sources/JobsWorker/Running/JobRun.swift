@@ -191,13 +191,8 @@ final class JobRun: @unchecked Sendable {
                 killed = true
             }
         }
-        process.readErrorOutput(into: &tail)
-        // Input the program did not read before it exited is dropped.
-        process.closeInput()
-        // Whatever the program left running in its group ends with it.
-        process.signalGroup(SIGKILL)
-        let termination = process.reap()
-        process.readErrorOutput(into: &tail)
+        // Input the program did not read is dropped; whatever it left running in its group ends with it.
+        let termination = process.finish(readingInto: &tail)
 
         let stopped = stoppedAt == nil ? "" : killed ? "; its program was killed (SIGKILL)" : "; its program was stopped (SIGTERM)"
         let output = tail.text

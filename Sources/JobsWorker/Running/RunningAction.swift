@@ -25,4 +25,17 @@ protocol RunningAction: AnyObject {
     func reap() -> Termination
 }
 
+extension RunningAction {
+    /// Ends a program that exited or was stopped: the rest of its standard error read into `tail`, the input it
+    /// did not read dropped, whatever it left running in its group killed, and the program reaped. How it ended.
+    func finish(readingInto tail: inout OutputTail) -> Termination {
+        readErrorOutput(into: &tail)
+        closeInput()
+        signalGroup(SIGKILL)
+        let termination = reap()
+        readErrorOutput(into: &tail)
+        return termination
+    }
+}
+
 extension ActionProcess: RunningAction {}
