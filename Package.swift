@@ -83,7 +83,7 @@ let package = Package(
 
         // Fuzz targets over every parser of untrusted bytes, and `jobs-fuzz`: a corpus replayer, or libFuzzer
         // when built by deploy/fuzz.sh (`--sanitize fuzzer -Xswiftc -DJOBS_FUZZ`).
-        .target(name: "JobsFuzzing", dependencies: ["JobsCore", "FastCGI", "JobsFastCGI", "JobsTesting"]),
+        .target(name: "JobsFuzzing", dependencies: ["JobsCore", "FastCGI", "JobsFastCGI", "JobsTesting", "JobsWorker"]),
         .executableTarget(name: "jobs-fuzz", dependencies: ["JobsFuzzing"]),
 
         .testTarget(name: "JobsCoreTests", dependencies: ["JobsCore", "JobsTesting"]),

@@ -11,6 +11,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case authorization
     /// A `jobsctl job import` document (JSON Lines) → jobs that survive a write-and-read round trip.
     case jobImport = "import"
+    /// A request line to the action runner → refused with a message, or a job that a worker would send as it is.
+    case runnerRequest = "runner-request"
+    /// What a worker reads from the action runner (its list answer, a job's final answer) → bounded, never a trap.
+    case runnerAnswer = "runner-answer"
 
     /// Runs one input. Throws when a checked promise is broken; a crash is a crash.
     public func run(_ input: [UInt8]) throws(FuzzFinding) {
@@ -20,6 +24,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .query: try QueryTarget.run(input)
         case .authorization: try AuthorizationTarget.run(input)
         case .jobImport: try ImportTarget.run(input)
+        case .runnerRequest: try RunnerRequestTarget.run(input)
+        case .runnerAnswer: try RunnerAnswerTarget.run(input)
         }
     }
 }

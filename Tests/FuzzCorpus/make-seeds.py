@@ -192,8 +192,39 @@ def import_seeds():
     return seeds
 
 
+def runner_request_seeds():
+    variables = '{"ACTION":"delete_user_data","JOB_ID":"12","PROJECT_ID":"3","PROJECT_KEY":"3sWXSsqHgSKnE87YkNJK","REFERENCE_ID":"ada@example.com"}'
+    good = '{"action":"delete_user_data","errorsLimit":4096,"inputBytes":240,"variables":%s,"version":1}' % variables
+    odd_values = variables.replace('"ada@example.com"', '"u\\"1\\\\\\n\\u2028 \\ud83d\\ude00"')
+    return [good, '{"version":1,"list":true}', '{"list":true,"version":1}',
+            good.replace('"version":1', '"version":2'), good.replace('"inputBytes":240', '"inputBytes":1048577'),
+            good.replace('"inputBytes":240', '"inputBytes":-1'), good.replace('"inputBytes":240', '"inputBytes":1e99'),
+            good.replace('"inputBytes":240', '"inputBytes":9223372036854775807'),
+            good.replace('"inputBytes":240', '"inputBytes":9223372036854775808'),
+            good.replace('"errorsLimit":4096', '"errorsLimit":0'), good.replace('"errorsLimit":4096', '"errorsLimit":4097'),
+            good.replace('"errorsLimit":4096', '"errorsLimit":true'), good.replace('"action":"delete_user_data"', '"action":"x y"'),
+            good.replace('"JOB_ID":"12"', '"JOB_ID":"1\\u00002"'), good.replace('"JOB_ID":"12"', '"OTHER":"1"'),
+            good.replace('"ACTION":"delete_user_data"', '"ACTION":"other"'), good.replace(variables, odd_values),
+            good.replace('"version":1}', '"version":1,"extra":0}'), '{"version":1,"list":false}', '{"version":1,"list":true,"x":1}',
+            "[" * 3000 + "]" * 3000, '{"a":' * 2000 + "1" + "}" * 2000, "", "not json", "null", "{}", good[:-1],
+            good.replace(variables, '{"JOB_ID":12}')]
+
+
+def runner_answer_seeds():
+    return ["started\nexited 0 0\n", "exited 0 0\n", "exited 3 27\nsession store unreachable\n\n",
+            "signaled 9 0\n", "signaled 15 5\nbye\n\n", "interrupted 0 0\n", "error busy\n",
+            "error the action runner is stopping\n", "error no program for action \"x\"\n",
+            "exited 0 4097\n" + "e" * 4097, "exited 0 4098\n" + "e" * 4098, "exited -1 0\n", "exited 2147483648 0\n",
+            "exited 0 -1\n", "exited 0 99999999999999999999\n", "exited  0 0\n", "exited 0 0 0\n", "exited 0 5\nab",
+            "x" * 70000, "\xff\xfe exited 0 0\n", '{"actions":["delete_user_data"]}', '{"actions":[]}',
+            '{"actions":["a","b.c","d-e_f"]}', '{"actions":["a b"]}', '{"actions":["a",]}', '{"actions":[""]}',
+            '{"actions":["\\u0041"]}', '{"actions":"a"}']
+
+
 write("path", path_seeds())
 write("query", query_seeds())
 write("authorization", authorization_seeds())
 write("fastcgi-params", fastcgi_params_seeds())
 write("import", import_seeds())
+write("runner-request", runner_request_seeds())
+write("runner-answer", runner_answer_seeds())

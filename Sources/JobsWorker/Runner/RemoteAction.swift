@@ -20,7 +20,7 @@ import Darwin
 /// if it still runs.
 ///
 /// Not `Sendable`: one job's thread owns it.
-final class RemoteAction: RunningAction {
+package final class RemoteAction: RunningAction {
     private let socket: RunnerSocket
     /// The bytes of the final answer received so far.
     private var received: [UInt8] = []
@@ -164,39 +164,39 @@ final class RemoteAction: RunningAction {
         }
     }
 
-    /// `exited STATUS LENGTH\n` or `signaled SIGNAL LENGTH\n` and LENGTH bytes; `error MESSAGE\n`.
     private func parse() {
+        guard let (termination, output) = Self.finalAnswer(received) else { return }
+        errorOutput = output
+        ending = termination
+    }
+
+    /// The program's end in what the runner sent so far, and the end of its standard error: `exited STATUS
+    /// LENGTH\n`, `signaled SIGNAL LENGTH\n` or `interrupted 0 0\n` and LENGTH bytes; `error MESSAGE\n` and any
+    /// other answer as ``Termination/unreported(_:)``. `nil` while the answer is not whole yet. The runner runs as
+    /// a user of less trust than the worker's: every part is bounded, and nothing it sends can make this trap.
+    package static func finalAnswer(_ received: [UInt8]) -> (Termination, [UInt8])? {
+        let notUnderstood = Termination.unreported("the action runner sent an answer this worker does not understand")
         guard let newline = received.prefix(RunnerRequest.maximumLineBytes + 1).firstIndex(of: 0x0A) else {
-            if received.count > RunnerRequest.maximumLineBytes {
-                ending = .unreported("the action runner sent an answer this worker does not understand")
-            }
-            return
+            return received.count > RunnerRequest.maximumLineBytes ? (notUnderstood, []) : nil
         }
         let header = String(decoding: received[..<newline], as: UTF8.self)
         if header.hasPrefix("error ") {
-            ending = .unreported("the action runner reported: \(header.dropFirst(6).prefix(500))")
-            return
+            return (.unreported("the action runner reported: \(header.dropFirst(6).prefix(500))"), [])
         }
         let words = header.split(separator: " ", omittingEmptySubsequences: false)
         guard words.count == 3, header.utf8.count <= Self.maximumHeaderBytes, let value = Int32(words[1]),
             let length = Int(words[2]), (0...WorkerConfiguration.Bounds.errorsLimit.upperBound + 1).contains(length)
-        else {
-            ending = .unreported("the action runner sent an answer this worker does not understand")
-            return
-        }
+        else { return (notUnderstood, []) }
         let termination: Termination
         switch words[0] {
         case "exited": termination = .exited(value)
         case "signaled": termination = .signaled(value)
         case "interrupted": termination = .interrupted
-        default:
-            ending = .unreported("the action runner sent an answer this worker does not understand")
-            return
+        default: return (notUnderstood, [])
         }
         let body = received[(newline + 1)...]
-        guard body.count >= length else { return }
-        errorOutput = Array(body.prefix(length))
-        ending = termination
+        guard body.count >= length else { return nil }
+        return (termination, Array(body.prefix(length)))
     }
 }
 
@@ -227,7 +227,7 @@ public enum ActionRunnerClient {
     }
 
     /// The names in `{"actions":["a","b"]}`, each a valid action name; `nil` for anything else.
-    static func actionNames(_ answer: String) -> [String]? {
+    package static func actionNames(_ answer: String) -> [String]? {
         let prefix = "{\"actions\":["
         let suffix = "]}"
         guard answer.hasPrefix(prefix), answer.hasSuffix(suffix), answer.count >= prefix.count + suffix.count else {

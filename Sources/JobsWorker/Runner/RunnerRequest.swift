@@ -7,24 +7,24 @@ import JobsCore
 /// with a message (``Refusal``) and the connection closed. Nothing in it can make the runner trap: the line's
 /// length is bounded before it is parsed, its nesting before it reaches the JSON parser, every number is read as
 /// text and bounded.
-enum RunnerRequest: Equatable {
+package enum RunnerRequest: Equatable {
     /// `{"version":1,"list":true}`: which actions the runner runs.
     case list
     /// `{"version":1,"action":…,"variables":{…},"inputBytes":N,"errorsLimit":L}`: run a job.
     case run(Job)
 
     /// A job to run, as the request gave it.
-    struct Job: Equatable {
+    package struct Job: Equatable {
         /// The action whose program runs.
-        var action: JobAction
+        package var action: JobAction
         /// The job's variables, in ``JobRun/jobVariables`` order, every one of them given.
-        var variables: [(name: String, value: String)]
+        package var variables: [(name: String, value: String)]
         /// How many bytes of input follow the line.
-        var inputBytes: Int
+        package var inputBytes: Int
         /// The most bytes of standard error the answer keeps.
-        var errorsLimit: Int
+        package var errorsLimit: Int
 
-        static func == (left: Job, right: Job) -> Bool {
+        package static func == (left: Job, right: Job) -> Bool {
             left.action == right.action && left.inputBytes == right.inputBytes && left.errorsLimit == right.errorsLimit
                 && left.variables.map(\.name) == right.variables.map(\.name)
                 && left.variables.map(\.value) == right.variables.map(\.value)
@@ -42,18 +42,18 @@ enum RunnerRequest: Equatable {
     /// The protocol's version, the first field of every request.
     static let version = 1
     /// The most bytes of the request line, its newline excluded.
-    static let maximumLineBytes = 64 * 1024
+    package static let maximumLineBytes = 64 * 1024
     /// The refusal (after `error `) of a connection beyond the runner's connections.
     static let busyAnswer = "busy"
     /// The refusal (after `error `) of a request that arrives while the runner stops.
     static let stoppingAnswer = "the action runner is stopping"
     /// The most bytes of input a job may send.
-    static let maximumInputBytes = 1024 * 1024
+    package static let maximumInputBytes = 1024 * 1024
 
     /// Why a request is refused: the text of the `error` answer.
-    struct Refusal: Error, Equatable, CustomStringConvertible {
+    package struct Refusal: Error, Equatable, CustomStringConvertible {
         /// The message, for the worker.
-        var description: String
+        package var description: String
         /// The message for the runner's log: without anything the request named (a field or variable name could
         /// be anything, a user's id too).
         var logged: String
@@ -65,7 +65,7 @@ enum RunnerRequest: Equatable {
     }
 
     /// Reads a request line (without its newline).
-    init(line: [UInt8]) throws(Refusal) {
+    package init(line: [UInt8]) throws(Refusal) {
         guard line.count <= Self.maximumLineBytes else {
             throw Refusal("the request line is longer than \(Self.maximumLineBytes) bytes")
         }
@@ -118,7 +118,7 @@ enum RunnerRequest: Equatable {
     }
 
     /// The request line a worker sends for `job` (without the input that follows it), newline included.
-    static func line(for job: Job) -> [UInt8] {
+    package static func line(for job: Job) -> [UInt8] {
         var variables: [String: String] = [:]
         for (name, value) in job.variables { variables[name] = value }
         let object: [String: Any] = [
