@@ -109,8 +109,10 @@ package final class UnixSocketClient {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
+        // A failure closes the socket through close(), which marks it closed: deinit runs after a throw from a
+        // class's initializer too, and must not close the number again (another thread may own it by then).
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Glibc.close(socket)
+            close()
             throw JobsTestingError("socket path too long: \(path)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
@@ -121,7 +123,7 @@ package final class UnixSocketClient {
         }
         guard connected == 0 else {
             let message = String(cString: strerror(errno))
-            Glibc.close(socket)
+            close()
             throw JobsTestingError("connect \(path): \(message)")
         }
     }

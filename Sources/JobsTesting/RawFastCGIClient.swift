@@ -34,8 +34,10 @@ package final class RawFastCGIClient {
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(path.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        // A failure closes through close(), which marks the socket closed: deinit runs after a throw from a
+        // class's initializer too, and must not close the number again (another thread may own it by then).
         guard pathBytes.count < capacity else {
-            Glibc.close(socket)
+            close()
             throw JobsTestingError("socket path too long: \(path)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes + [0]) }
@@ -46,7 +48,7 @@ package final class RawFastCGIClient {
         }
         guard result == 0 else {
             let code = errno
-            Glibc.close(socket)
+            close()
             throw JobsTestingError("connect to \(path): \(String(cString: strerror(code)))")
         }
     }
