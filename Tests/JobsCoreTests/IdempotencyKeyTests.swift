@@ -113,6 +113,17 @@ struct IdempotencyKeyTests {
         #expect(theirs.body != ours.body)
     }
 
+    /// A key whose first request is still being processed (the store says `.inProgress`) is answered 409 with
+    /// a JSON error, never replayed.
+    @Test func aKeyStillInProgressIsAnswered409() {
+        #expect(throws: APIError(
+            status: 409, message: "A request with this Idempotency-Key is still being processed; retry later")) {
+            _ = try JobsAPI.answer(IdempotentOutcome<CreateOutcome>.inProgress) { _ in
+                APIResponse(status: 200, headers: APIResponse.jsonHeaders, body: [])
+            }
+        }
+    }
+
     @Test func keysOnReadsAreIgnored() {
         let fixture = Fixture()
         #expect(send(fixture, "GET", Self.jobs, keys: ["a", "b"]).status == 200)

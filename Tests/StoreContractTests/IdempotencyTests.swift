@@ -96,6 +96,39 @@ struct ContractIdempotencyTests {
         }
     }
 
+    /// A key row without an answer cannot be committed by the store (the key and its answer are one transaction):
+    /// written by hand here, it stands for a first request still being processed. Neither a create nor a cancel
+    /// with that key runs, and nothing changes.
+    @Test("a key stored without an answer is in progress: nothing runs", arguments: StoreKind.allCases)
+    func inProgress(kind: StoreKind) throws {
+        try ContractFixture.with(kind) { fixture in
+            let store = try fixture.connector.connect()
+            let job = try fixture.insertJob(userID: "erin")
+            for (key, path) in [("create", "/u/erin"), ("cancel", "/j")] {
+                try fixture.execute(
+                    "INSERT INTO idempotency_keys (org_id, idempotency_key, method, path, status, body, created_at) "
+                        + "VALUES (\(fixture.organization.id), '\(key)', 'DELETE', '\(path)', NULL, NULL, "
+                        + "\(ContractFixture.now))")
+            }
+            let created = try store.createJob(
+                NewJob.deleteUserData(userID: "erin", createdAt: 1, startAt: 2), projectID: fixture.project.id,
+                idempotency: request(fixture, key: "create", path: "/u/erin"), response: Self.response)
+            guard case .inProgress = created else {
+                Issue.record("\(created)")
+                return
+            }
+            let cancelled = try store.cancelJob(
+                id: job.id, projectID: fixture.project.id, at: 5,
+                idempotency: request(fixture, key: "cancel", path: "/j"),
+                response: { _ in StoredResponse(status: 200, body: Array("ok".utf8)) })
+            guard case .inProgress = cancelled else {
+                Issue.record("\(cancelled)")
+                return
+            }
+            #expect(try store.jobs(projectID: fixture.project.id, limit: 10, offset: 0) == [job])
+        }
+    }
+
     @Test("32 concurrent requests with one key: one job, every answer the same", arguments: StoreKind.allCases)
     func concurrent(kind: StoreKind) throws {
         try ContractFixture.with(kind) { fixture in
