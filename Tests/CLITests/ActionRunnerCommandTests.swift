@@ -218,7 +218,9 @@ struct ActionRunnerCommandTests {
         // The first run waits until it is stopped; any later run completes.
         let script = try fixture.script(#"[ -e "$DIR/ran-once" ] && exit 0; echo $$ > "$DIR/pid"; sleep 120"#)
         let runner = try fixture.startRunner(script: script, ["--grace-seconds", "30"])
-        let worker = try fixture.startWorker(["--lease-seconds", "2"])
+        // A short lease, so that the deferred job is tried again soon; long enough that a loaded machine's late
+        // renewal (every 0.5 s) never lets it expire while the first program runs.
+        let worker = try fixture.startWorker(["--lease-seconds", "5"])
         let id = try fixture.createJob("eve@example.com")
         let pid = try fixture.pid(in: "pid")
         try fixture.folder.write("ran-once")
