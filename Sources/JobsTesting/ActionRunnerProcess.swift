@@ -90,11 +90,7 @@ package final class ActionRunnerProcess: @unchecked Sendable {
     /// exit status.
     @discardableResult
     package func stop(timeout: TimeInterval = patientTimeout) throws -> Int32 {
-        if let status = process.exitStatus { return status }
-        process.send(SIGTERM)
-        if let status = process.waitForExit(timeout: timeout) { return status }
-        process.stop(SIGKILL, grace: 5)
-        throw JobsTestingError("jobsctl action-runner still ran \(timeout) s after SIGTERM; killed. Its log:\n\(log)")
+        try process.end(timeout: timeout, name: "jobsctl action-runner", details: ". Its log:\n\(log)")
     }
 }
 

@@ -94,6 +94,19 @@ final class ChildProcess: @unchecked Sendable {
             _ = waitForExit(timeout: 5)
         }
     }
+
+    /// Sends `signal` (unless the process already exited) and waits up to `timeout` seconds for the exit; returns
+    /// the exit status. A process still running then is killed, and that is an error naming it as `name`, followed
+    /// by `details` (its log, say).
+    func end(
+        _ signal: Int32 = SIGTERM, timeout: TimeInterval, name: String, details: @autoclosure () -> String = ""
+    ) throws -> Int32 {
+        if let status = exitStatus { return status }
+        send(signal)
+        if let status = waitForExit(timeout: timeout) { return status }
+        stop(SIGKILL, grace: 5)
+        throw JobsTestingError("\(name) still ran \(timeout) s after signal \(signal); killed\(details())")
+    }
 }
 
 /// A pipe whose descriptors are closed on exec (the child gets its end through `dup2` only).

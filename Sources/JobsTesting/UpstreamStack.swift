@@ -158,11 +158,7 @@ package final class UpstreamStack: RunningStack, @unchecked Sendable {
         guard let process = lock.withLock({ processes[index] }) else {
             throw JobsTestingError("jobs-fcgi \(index) is not running")
         }
-        process.send(signal)
-        guard let status = process.waitForExit(timeout: timeout) else {
-            process.stop(SIGKILL, grace: 1)
-            throw JobsTestingError("jobs-fcgi \(index) still ran \(timeout) s after signal \(signal); killed")
-        }
+        let status = try process.end(signal, timeout: timeout, name: "jobs-fcgi \(index)")
         lock.withLock { processes[index] = nil }
         return status
     }

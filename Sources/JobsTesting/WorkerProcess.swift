@@ -57,11 +57,7 @@ package final class WorkerProcess: @unchecked Sendable {
     /// Returns the exit status.
     @discardableResult
     package func stop(timeout: TimeInterval = patientTimeout) throws -> Int32 {
-        if let status = process.exitStatus { return status }
-        process.send(SIGTERM)
-        if let status = process.waitForExit(timeout: timeout) { return status }
-        process.stop(SIGKILL, grace: 5)
-        throw JobsTestingError("jobsctl worker still ran \(timeout) s after SIGTERM; killed. Its log:\n\(log)")
+        try process.end(timeout: timeout, name: "jobsctl worker", details: ". Its log:\n\(log)")
     }
 }
 

@@ -46,7 +46,8 @@ public final class JobRunner: @unchecked Sendable {
     /// - Parameters:
     ///   - connect: opens a connection of the calling thread's own; called once by ``run()`` and once per job.
     ///   - environment: the environment programs inherit from (`NAME=value`), the worker's own by default; only
-    ///     the variables ``WorkerConfiguration/passesToActions(_:)`` allows go through, and the job's variables
+    ///     the variables ``WorkerConfiguration/passesToActions(_:naming:)`` allows (with
+    ///     ``WorkerConfiguration/actionEnvironment``) go through, and the job's variables
     ///     (`JOB_ID`, …) replace any of the same name.
     ///   - onJobEnded: called on a run's thread after each run ends (the webhook senders look for its event).
     public init(

@@ -55,12 +55,6 @@ public struct WorkerConfiguration: Sendable {
         return [:]
     }
 
-    /// Whether a program gets the worker's variable `name`: `PATH`, `LANG`, `LC_*` and the
-    /// ``actionEnvironment`` names, never `JOBS_STORE` nor `PG*`.
-    public func passesToActions(_ name: String) -> Bool {
-        Self.passesToActions(name, naming: actionEnvironment)
-    }
-
     /// Whether a program gets its starter's variable `name` (the worker's, or the action runner's): `PATH`,
     /// `LANG`, `LC_*` and the names in `named` (`--action-env`), never `JOBS_STORE` nor `PG*`.
     public static func passesToActions(_ name: String, naming named: Set<String>) -> Bool {
@@ -96,6 +90,14 @@ public struct WorkerConfiguration: Sendable {
                     setting: .actionEnvironment,
                     rule: "\(name): never passed to actions (JOBS_STORE and PG* may hold the store's password)")
             }
+        }
+    }
+
+    /// Whether this worker claims jobs of `action` (one of ``actions``, without sorting them).
+    public func runs(_ action: JobAction) -> Bool {
+        switch actionSource {
+        case .programs(let programs): return programs[action] != nil
+        case .runner(_, let actions): return actions.contains(action)
         }
     }
 

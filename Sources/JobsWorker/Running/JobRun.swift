@@ -67,7 +67,7 @@ final class JobRun: @unchecked Sendable {
         let ending = Ending(store: store, started: started, leaseExpiresAt: claimed.leaseExpiresAt)
 
         // Claims ask for the configured actions only; a job handed over by another way still fails plainly.
-        guard configuration.actions.contains(job.action) else {
+        guard configuration.runs(job.action) else {
             return finish(.failed, cause: "no program is configured for action \"\(job.action.rawValue)\"", ending)
         }
         let values = [String(job.id), String(job.projectID), claimed.projectKey.rawValue, job.action.rawValue,
