@@ -10,19 +10,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source deploy/lib.sh
+source deploy/bench/cost-setup.sh
 jobs=${1:-1000000}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] && ((jobs >= 200000 && jobs % 100000 == 0)) || die "JOBS=$jobs: a multiple of 100,000, at least 200,000"
-bin_dir=${FILTER_BIN_DIR:-.build/release}
-[[ -x $bin_dir/jobsctl ]] || bin_dir=.build/debug
-[[ -x $bin_dir/jobsctl ]] || die "no jobsctl in $bin_dir: swift build -c release first"
-run_dir=$(mktemp -d /tmp/jobs-filter-cost.XXXXXX)
-pg_dir=$run_dir/postgres
-cleanup() {
-    [[ -d $pg_dir ]] && deploy/postgres-test-server.sh stop "$pg_dir" >/dev/null 2>&1 || true
-    rm -rf "$run_dir"
-}
-trap cleanup EXIT
-chmod 755 "$run_dir"
+cost_setup filter-cost "${FILTER_BIN_DIR:-}"
 per_user=$((jobs / 100000))
 
 columns="id, description, status, project_id, action, reference_id, created_at, updated_at, start_at, errors"
@@ -53,15 +44,9 @@ report() { printf '%-11s %-48s %9s ms\n' "$1" "$2" "$3"; }
 # best TIMES...: the smallest number
 best() { printf '%s\n' "$@" | sort -g | head -n 1; }
 
-init_store() {
-    "$bin_dir/jobsctl" init >/dev/null
-    "$bin_dir/jobsctl" org create Cost >/dev/null
-    "$bin_dir/jobsctl" project create --org 1 --project-key 3sWXSsqHgSKnE87YkNJK Cost >/dev/null
-}
-
 # SQLite
 store=$run_dir/jobs.sqlite3
-JOBS_STORE=$store init_store
+cost_store "$store" 3sWXSsqHgSKnE87YkNJK
 sqlite3 -bail "$store" >/dev/null <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $jobs)
 INSERT INTO jobs (project_id, action, reference_id, description, status, created_at, updated_at, start_at, position)
@@ -90,7 +75,7 @@ done
 
 # PostgreSQL
 url=$(deploy/postgres-test-server.sh start "$pg_dir" | tail -1)
-JOBS_STORE=$url init_store
+cost_store "$url" 3sWXSsqHgSKnE87YkNJK
 psql -q -v ON_ERROR_STOP=1 -d "$url" >/dev/null <<SQL
 INSERT INTO jobs (project_id, action, reference_id, description, status, created_at, updated_at, start_at, position)
 SELECT 1, 'delete_user_data', 'user-' || ((i - 1) % 100000), 'Delete user data', $(status_of), i, i, i, i

@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source deploy/lib.sh
+source deploy/bench/cost-setup.sh
 engine=sqlite
 if [[ ${1:-} == --postgres ]]; then
     engine=postgres
@@ -26,10 +27,6 @@ fi
 jobs=${1:-1000000}
 is_count() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 is_count "$jobs" && ((jobs >= 20)) || die "JOBS=$jobs: a whole number, at least 20"
-bin_dir=${PURGE_BIN_DIR:-.build/release}
-[[ -x $bin_dir/jobsctl ]] || bin_dir=.build/debug
-[[ -x $bin_dir/jobsctl ]] || die "no jobsctl in $bin_dir: swift build -c release first"
-jobsctl=$bin_dir/jobsctl
 batch_size=${PURGE_BATCH_SIZE:-1000}
 layout=${PURGE_LAYOUT:-interleaved}
 case $layout in
@@ -38,13 +35,7 @@ case $layout in
     *) die "PURGE_LAYOUT=$layout: interleaved or apart" ;;
 esac
 is_count "$batch_size" || die "PURGE_BATCH_SIZE=$batch_size: a whole number, at least 1"
-run_dir=$(mktemp -d /tmp/jobs-purge-cost.XXXXXX)
-chmod 0755 "$run_dir"
-cleanup() {
-    [[ $engine != postgres ]] || deploy/postgres-test-server.sh stop "$run_dir/server" >/dev/null 2>&1 || true
-    rm -rf "$run_dir"
-}
-trap cleanup EXIT
+cost_setup purge-cost "${PURGE_BIN_DIR:-}"
 
 # The jobs, in the engine's SQL: $1 is the count.
 seed_rows() {
@@ -57,16 +48,9 @@ UPDATE projects SET last_position = $1;
 SQL
 }
 
-# make_seed STORE: an initialised store with one organization and project, filled by `fill`.
-make_seed() {
-    JOBS_STORE=$1 "$jobsctl" init >/dev/null
-    JOBS_STORE=$1 "$jobsctl" org create Bench >/dev/null
-    JOBS_STORE=$1 "$jobsctl" project create --org 1 --project-key 3sWXSsqHgSKnE87YkNJK Bench >/dev/null
-}
-
 if [[ $engine == sqlite ]]; then
     seed=$run_dir/seed.sqlite3
-    make_seed "$seed"
+    cost_store "$seed"
     {
         echo "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $jobs)"
         seed_rows "$jobs" n
@@ -77,11 +61,11 @@ if [[ $engine == sqlite ]]; then
     copy() { cp "$seed" "$run_dir/$1.sqlite3" && echo "$run_dir/$1.sqlite3"; }
 else
     command -v psql >/dev/null || die "psql not found: install postgresql-client"
-    url=$(deploy/postgres-test-server.sh start "$run_dir/server")
+    url=$(deploy/postgres-test-server.sh start "$pg_dir")
     psql -qX "$url" -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" >/dev/null
     psql -qX "$url" -c "CREATE DATABASE seed" >/dev/null
     seed=${url%/*}/seed
-    make_seed "$seed"
+    cost_store "$seed"
     seed_rows "$jobs" "generate_series(1, $jobs) AS n(i)" | psql -qX -v ON_ERROR_STOP=1 "$seed" >/dev/null
     size=$(psql -qXAt "$seed" -c "SELECT pg_size_pretty(pg_database_size('seed'))")
     copy() {

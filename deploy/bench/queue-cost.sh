@@ -10,17 +10,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source deploy/lib.sh
+source deploy/bench/cost-setup.sh
 jobs=${1:-1000000}
-bin_dir=.build/release
-[[ -x $bin_dir/jobsctl ]] || bin_dir=.build/debug
-run_dir=$(mktemp -d /tmp/jobs-queue-cost.XXXXXX)
-pg_dir=$run_dir/postgres
-cleanup() {
-    [[ -d $pg_dir ]] && deploy/postgres-test-server.sh stop "$pg_dir" >/dev/null 2>&1 || true
-    rm -rf "$run_dir"
-}
-trap cleanup EXIT
-chmod 755 "$run_dir"
+cost_setup queue-cost
 now=$(($(date +%s) * 1000))
 later=$((now + 366 * 86400000))
 
@@ -47,9 +39,7 @@ report() { printf '%-11s %-42s %6s ms\n' "$1" "$2" "$3"; }
 # SQLite
 store=$run_dir/jobs.sqlite3
 export JOBS_STORE=$store
-"$bin_dir/jobsctl" init >/dev/null
-"$bin_dir/jobsctl" org create "Cost" >/dev/null
-"$bin_dir/jobsctl" project create --org 1 "Cost" >/dev/null
+cost_store "$store"
 sqlite3 -bail "$store" ".parameter set @jobs $jobs" ".parameter set @projects 1" ".parameter set @now $now" \
     ".read deploy/bench/seed-jobs.sql" >/dev/null
 sqlite3 "$store" "PRAGMA optimize" >/dev/null
@@ -58,14 +48,12 @@ report sqlite "jobs by status" "$(best_ms sqlite3 "$store" "$by_status_sqlite")"
 report sqlite "the other four, nothing due" "$(best_ms sqlite3 "$store" "$(queue_statements "$now")")"
 report sqlite "the other four, every scheduled job due" "$(best_ms sqlite3 "$store" "$(queue_statements "$later")")"
 report sqlite "sqlite3 starting alone (subtract)" "$(best_ms sqlite3 "$store" "SELECT 1")"
-report sqlite "jobsctl status --json (whole command)" "$(best_ms "$bin_dir/jobsctl" status --json --max-due-age 366d)"
+report sqlite "jobsctl status --json (whole command)" "$(best_ms "$jobsctl" status --json --max-due-age 366d)"
 
 # PostgreSQL
 url=$(deploy/postgres-test-server.sh start "$pg_dir" | tail -1)
 export JOBS_STORE=$url
-"$bin_dir/jobsctl" init >/dev/null
-"$bin_dir/jobsctl" org create "Cost" >/dev/null
-"$bin_dir/jobsctl" project create --org 1 "Cost" >/dev/null
+cost_store "$url"
 psql -q -v ON_ERROR_STOP=1 -d "$url" -v jobs="$jobs" -v projects=1 -v now="$now" \
     -f deploy/bench/seed-jobs-postgresql.sql >/dev/null
 psql -q -d "$url" -c "VACUUM ANALYZE jobs" >/dev/null
@@ -73,4 +61,4 @@ report postgresql "jobs by status" "$(best_ms psql -q -d "$url" -c "$by_status_p
 report postgresql "the other four, nothing due" "$(best_ms psql -q -d "$url" -c "$(queue_statements "$now")")"
 report postgresql "the other four, every scheduled job due" "$(best_ms psql -q -d "$url" -c "$(queue_statements "$later")")"
 report postgresql "psql starting alone (subtract)" "$(best_ms psql -q -d "$url" -c "SELECT 1")"
-report postgresql "jobsctl status --json (whole command)" "$(best_ms "$bin_dir/jobsctl" status --json --max-due-age 366d)"
+report postgresql "jobsctl status --json (whole command)" "$(best_ms "$jobsctl" status --json --max-due-age 366d)"
